@@ -1,0 +1,45 @@
+# Two commands matter: `make run` (set up, train if needed, start everything) and `make test`.
+# Everything else is a helper. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+# Keep TensorFlow, Rasa and SQLAlchemy quiet, and never phone home.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export LOG_LEVEL_LIBRARIES := ERROR
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup train run test eval bench lock clean
+
+help:  ## Show the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+
+setup:  ## Create .venv and install the pinned dependencies (only when they changed)
+	@PYTHON="$(PYTHON)" tools/bootstrap.sh
+
+train: setup  ## Train the Rasa model if config.yml, domain.yml or nlu_data/ changed
+	@$(PY) -m tools.train
+
+run: train  ## Start the action server, Rasa and a front end (Telegram if TELEGRAM_BOT_TOKEN is set, else a local chat)
+	@$(PY) -m tools.stack
+
+test: train  ## Run the test suite (uses the same trained model)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+eval: train  ## Evaluate the NLU model on the held-out test set in nlu_data/test/
+	@$(PY) -m tools.evaluate
+
+bench: setup  ## Run the benchmarks (not part of the tests)
+	@$(PY) benchmarks/bench_directory.py
+
+lock:  ## Re-resolve requirements.in into the full pinned requirements.txt
+	@tmp=$$(mktemp -d) && PYTHON="$(PYTHON)" && $${PYTHON:-python3.10} -m venv $$tmp/v && \
+	  $$tmp/v/bin/pip install -q -r requirements.in && \
+	  { echo "# Generated from requirements.in by 'make lock' (pip freeze of a clean Python 3.10 venv). Do not edit by hand."; \
+	    $$tmp/v/bin/pip freeze --all | grep -v '^pip==\|^wheel=='; } > requirements.txt && rm -rf $$tmp
+
+clean:  ## Remove the virtualenv, models and local data (asks first)
+	@read -p "Delete .venv, models/ and var/ (conversations, directory DB, secrets)? [y/N] " a && [ "$$a" = y ] && rm -rf .venv models var || true

@@ -1,0 +1,1 @@
+"""Developer tooling behind the Makefile: training, the process supervisor, evaluation."""

@@ -1,0 +1,197 @@
+"""`make eval`: how well the trained model understands messages it never saw.
+
+Reads the held-out sets in nlu_data/test/ (bn.yml, en.yml, banglish.yml and crisis.yml), parses every
+message with the trained model, and reports intent accuracy overall and per form, a per-intent F1
+table, crisis recall and false-alarm rate, and the most frequent confusions. Writes
+docs/evaluation.md, docs/evaluation.json and docs/confusion_matrix.png.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from tools.model import ROOT, model_path
+
+FORMS = ("bn", "en", "banglish")
+TEST_DIR = ROOT / "nlu_data" / "test"
+DOCS = ROOT / "docs"
+
+
+def load_test_sets() -> list[tuple[str, str, str]]:
+    """(form, text, expected intent) for every held-out example."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    rows = []
+    for form in FORMS:
+        for example in load_data(str(TEST_DIR / f"{form}.yml")).training_examples:
+            rows.append((form, example.get("text"), example.get("intent")))
+    return rows
+
+
+def training_texts() -> set[str]:
+    """Lower-cased training messages: a held-out message that is also here is not unseen."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {e.get("text").strip().lower() for form in FORMS
+            for e in load_data(str(ROOT / "nlu_data" / "nlu" / f"{form}.yml")).training_examples}
+
+
+def load_crisis_set() -> list[tuple[str, str, bool]]:
+    with open(TEST_DIR / "crisis.yml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return [(form, text, kind == "crisis") for kind in ("crisis", "non_crisis")
+            for form, texts in data[kind].items() for text in texts]
+
+
+async def parse_all(model: Path, texts: list[str]) -> list[str]:
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.ERROR)
+    agent = Agent.load(str(model))
+    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+
+def f1_table(rows: list[tuple[str, str, str, str]]) -> dict[str, dict[str, float]]:
+    table = {}
+    for intent in sorted({r[2] for r in rows}):
+        tp = sum(1 for r in rows if r[2] == intent and r[3] == intent)
+        fp = sum(1 for r in rows if r[2] != intent and r[3] == intent)
+        fn = sum(1 for r in rows if r[2] == intent and r[3] != intent)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        table[intent] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "support": tp + fn}
+    return table
+
+
+def confusion_png(rows: list[tuple[str, str, str, str]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = sorted({r[2] for r in rows} | {r[3] for r in rows})
+    index = {name: i for i, name in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=int)
+    for _, _, expected, got in rows:
+        matrix[index[expected], index[got]] += 1
+    fig, ax = plt.subplots(figsize=(14, 12))
+    ax.imshow(np.log1p(matrix), cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=5,
+                        color="white" if i == j else "black")
+    ax.set_xlabel("predicted intent")
+    ax.set_ylabel("expected intent")
+    ax.set_title("Held-out test set: confusion matrix (all three forms)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None, help="model archive (default: the current one)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    model = args.model or model_path()
+    if not model.exists():
+        print("No trained model for the current sources; run `make eval` (it trains first).", file=sys.stderr)
+        return 1
+    from safety.crisis import default_detector
+
+    seen = training_texts()
+    all_tests = load_test_sets()
+    tests = [t for t in all_tests if t[1].strip().lower() not in seen]
+    crisis = load_crisis_set()
+    predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]))
+    rows = [(form, text, expected, got) for (form, text, expected), got in zip(tests, predicted)]
+    crisis_rows = [(form, text, is_crisis, got == "emergency")
+                   for (form, text, is_crisis), got in zip(crisis, predicted[len(tests):])]
+
+    accuracy = {form: sum(r[2] == r[3] for r in rows if r[0] == form) / max(1, sum(r[0] == form for r in rows))
+                for form in FORMS}
+    accuracy["overall"] = sum(r[2] == r[3] for r in rows) / len(rows)
+    emergency_test = [r for r in rows if r[2] == "emergency"]
+    crisis_pos = [r for r in crisis_rows if r[2]] + [(r[0], r[1], True, r[3] == "emergency") for r in emergency_test]
+    crisis_neg = [r for r in crisis_rows if not r[2]]
+    non_emergency = [r for r in rows if r[2] != "emergency"]
+    lexicon = default_detector()
+    report = {
+        "model": model.name,
+        "examples": len(rows),
+        "left_out_as_seen_in_training": len(all_tests) - len(tests),
+        "intent_accuracy": accuracy,
+        "crisis": {
+            "recall": sum(r[3] for r in crisis_pos) / len(crisis_pos),
+            "positives": len(crisis_pos),
+            "false_alarm_rate_on_near_misses": sum(r[3] for r in crisis_neg) / len(crisis_neg),
+            "near_misses": len(crisis_neg),
+            "false_alarm_rate_on_other_test_messages": sum(r[3] == "emergency" for r in non_emergency) / len(non_emergency),
+            "lexicon_alone_recall": sum(lexicon.is_crisis(r[1]) for r in crisis_pos) / len(crisis_pos),
+            "missed": [r[1] for r in crisis_pos if not r[3]],
+            "false_alarms": [r[1] for r in crisis_neg if r[3]],
+        },
+        "per_intent": f1_table(rows),
+        "confusions": collections.Counter(f"{r[2]} -> {r[3]}" for r in rows if r[2] != r[3]).most_common(15),
+    }
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "evaluation.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    confusion_png(rows, DOCS / "confusion_matrix.png")
+    text = render(report)
+    (DOCS / "evaluation.md").write_text(text)
+    print(text)
+    return 0
+
+
+def render(report: dict) -> str:
+    acc, crisis = report["intent_accuracy"], report["crisis"]
+    lines = [
+        "# NLU evaluation on the held-out test set",
+        "",
+        f"Generated by `make eval` with model `{report['model']}` on {report['examples']} held-out messages "
+        f"(nlu_data/test/; {report['left_out_as_seen_in_training']} more were left out because the same text, "
+        "mostly short small talk, is also in the training data). "
+        "Confusion matrix: [confusion_matrix.png](confusion_matrix.png).",
+        "",
+        "| form | intent accuracy |", "|---|---|",
+        *[f"| {form} | {acc[form]:.3f} |" for form in (*FORMS, "overall")],
+        "",
+        "## Crisis detection (model + deterministic safety net)",
+        "",
+        f"- recall on {crisis['positives']} crisis messages: **{crisis['recall']:.3f}** "
+        f"(rule layer alone: {crisis['lexicon_alone_recall']:.3f})",
+        f"- false alarms on {crisis['near_misses']} look-alike non-crisis messages: {crisis['false_alarm_rate_on_near_misses']:.3f}",
+        f"- false alarms on the other held-out messages: {crisis['false_alarm_rate_on_other_test_messages']:.3f}",
+        *[f"  - missed: {t}" for t in crisis["missed"]],
+        *[f"  - false alarm: {t}" for t in crisis["false_alarms"]],
+        "",
+        "## Most frequent confusions (expected -> predicted: count)",
+        "",
+        *[f"- {pair}: {count}" for pair, count in report["confusions"]],
+        "",
+        "## Per intent",
+        "",
+        "| intent | precision | recall | F1 | n |", "|---|---|---|---|---|",
+        *[f"| {name} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |"
+          for name, v in report["per_intent"].items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())
