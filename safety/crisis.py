@@ -1,0 +1,89 @@
+"""Deterministic crisis detection: danger happening now, in Bangla, English or romanized Bangla.
+
+A statistical classifier can be confidently wrong, so this rule layer runs on every message beside
+the `emergency` intent and guarantees the emergency reply (999, 109, 1098). The phrases are data in
+``crisis_terms.yml`` so that child-protection staff can review and extend them.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from safety.text import match_key, normalize_text
+
+TERMS_FILE = Path(__file__).with_name("crisis_terms.yml")
+_MACRO = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class CrisisMatch:
+    """Which rule fired: kept for tests and counts, never logged with the message text."""
+
+    form: str
+    pattern: str
+
+
+class CrisisDetector:
+    """Matches normalised text against the crisis phrase list."""
+
+    def __init__(self, terms: dict) -> None:
+        macros = {k: f"(?:{v})" for k, v in (terms.get("macros") or {}).items()}
+        self._raw_symbols: tuple[str, ...] = tuple(terms.get("symbols") or ())
+        self._whole = {match_key(m).strip() for m in terms.get("whole_message") or ()}
+
+        def compile_(pattern: str) -> re.Pattern[str]:
+            expanded = unicodedata.normalize("NFC", _MACRO.sub(lambda m: macros[m.group(1)], pattern))
+            # A match starts at a word start (the key is padded with spaces) but may end
+            # inside a word, so Bangla case endings and verb forms still match.
+            return re.compile(" " + expanded)
+
+        self._patterns: list[tuple[str, str, re.Pattern[str]]] = [
+            (form, pattern, compile_(pattern))
+            for form, patterns in (terms.get("phrases") or {}).items() for pattern in patterns
+        ]
+        combos = terms.get("combos") or {}
+        self._calls = [compile_(p) for p in combos.get("call_for_help") or ()]
+        self._threats = [(p, compile_(p)) for p in combos.get("threat_now") or ()]
+        self._not_if = [compile_(p) for p in terms.get("not_if") or ()]
+
+    @classmethod
+    def from_file(cls, path: Path = TERMS_FILE) -> "CrisisDetector":
+        with open(path, encoding="utf-8") as fh:
+            return cls(yaml.safe_load(fh))
+
+    def detect(self, text: Optional[str]) -> Optional[CrisisMatch]:
+        """Return the first rule that marks ``text`` as a crisis, or None."""
+        if not text:
+            return None
+        raw = normalize_text(text)
+        for symbol in self._raw_symbols:
+            if symbol in raw:
+                return CrisisMatch("symbol", symbol)
+        key = match_key(raw)
+        if key.strip() in self._whole:
+            return CrisisMatch("whole_message", key.strip())
+        if any(regex.search(key) for regex in self._not_if):
+            return None  # a film, a drama or the news: the danger is not the writer's, not now
+        for form, pattern, regex in self._patterns:
+            if regex.search(key):
+                return CrisisMatch(form, pattern)
+        if any(regex.search(key) for regex in self._calls):
+            for pattern, regex in self._threats:
+                if regex.search(key):
+                    return CrisisMatch("combo", pattern)
+        return None
+
+    def is_crisis(self, text: Optional[str]) -> bool:
+        return self.detect(text) is not None
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> CrisisDetector:
+    """The detector built from the shipped phrase list, loaded once per process."""
+    return CrisisDetector.from_file()

@@ -1,0 +1,39 @@
+"""Unicode normalisation for Bangla, English and romanized Bangla text.
+
+য় ড় ঢ় arrive both precomposed and as base letter + nukta, Bangla digits arrive beside Latin ones, and
+teenagers stretch words ("bachaooo", "helppppp"). Everything that compares text goes through here.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_REPEATS = re.compile(r"(.)\1{2,}")
+_NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")  # \w misses Bangla vowel signs; keep the whole block
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, no zero-width characters, single spaces. Keeps the user's wording otherwise."""
+    text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH)
+    return _SPACES.sub(" ", text).strip()
+
+
+def collapse_repeats(text: str) -> str:
+    """'helppppp' -> 'help', 'বাঁচাওওও' -> 'বাঁচাও': three or more of a character become one."""
+    return _REPEATS.sub(r"\1", text)
+
+
+def match_key(text: str) -> str:
+    """A comparison form: normalised, lower case, Latin digits, no punctuation, repeats collapsed,
+    padded with one space each side so that patterns can anchor on word starts."""
+    text = collapse_repeats(normalize_text(text).lower().translate(BANGLA_DIGITS))
+    text = _NOT_WORD.sub(" ", text).replace("_", " ")
+    return " " + _SPACES.sub(" ", text).strip() + " "
+
+
+def has_words(text: str) -> bool:
+    """True when the text holds at least one letter or digit (not only emoji or punctuation)."""
+    return any(ch.isalnum() or "\u0980" <= ch <= "\u09ff" for ch in text or "")
