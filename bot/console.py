@@ -1,0 +1,68 @@
+"""A local chat in the terminal, for trying the bot without Telegram (`make run` with no token).
+
+It goes through the same bridge as the Telegram bot. Buttons are shown as numbers: type the number
+to tap one. Commands: /help, /language, /hotlines, /quit.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+
+from bot.messages import messages
+from bot.privacy import sender_id
+from bot.rasa_bridge import RasaBridge, RasaUnavailable
+
+COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/set_language", "/hotlines": "/hotline_numbers"}
+QUIT = {"/quit", "/exit", "quit", "exit"}
+
+
+def render(replies: list[dict]) -> list[dict]:
+    """Print Rasa's replies; return the buttons that a number now selects."""
+    buttons: list[dict] = []
+    for reply in replies:
+        if reply.get("text"):
+            print("\nBot: " + reply["text"].replace("\n", "\n     "))
+        for button in reply.get("buttons") or []:
+            buttons.append(button)
+            print(f"     [{len(buttons)}] {button['title']}")
+    return buttons
+
+
+async def chat() -> None:
+    sender = sender_id("console", uuid.uuid4())
+    print("Local chat with the assistant. Type in বাংলা, English or Banglish; a number taps a button; /quit to leave.")
+    buttons: list[dict] = []
+    async with RasaBridge() as rasa:
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "\nYou: ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            text = line.strip()
+            if text.lower() in QUIT:
+                return
+            if not text:
+                print("\nBot: " + messages()["empty_message"].replace("\n", "\n     "))
+                continue
+            try:
+                if text.isdigit() and 1 <= int(text) <= len(buttons):
+                    replies = await rasa.send_payload(sender, buttons[int(text) - 1]["payload"])
+                elif text.split()[0].lower() in COMMANDS:
+                    replies = await rasa.send_payload(sender, COMMANDS[text.split()[0].lower()])
+                else:
+                    replies = await rasa.send_text(sender, text)
+            except RasaUnavailable:
+                replies = [{"text": messages()["rasa_unavailable"]}]
+            buttons = render(replies) or buttons
+            if not replies:
+                print("\nBot: " + messages()["rasa_unavailable"].replace("\n", "\n     "))
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(chat())
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)

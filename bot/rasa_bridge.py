@@ -1,0 +1,64 @@
+"""The bridge from any front end to Rasa's REST channel (POST /webhooks/rest/webhook).
+
+Front ends never talk to Rasa any other way. When Rasa is down or slow the bridge raises
+``RasaUnavailable`` quickly, so the front end can answer with the emergency numbers instead of silence.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+import aiohttp
+
+from bot.settings import RASA_TIMEOUT_S, RASA_URL
+from safety.text import normalize_text
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+class RasaBridge:
+    """One shared aiohttp session to Rasa; safe to use from many concurrent chats."""
+
+    def __init__(self, url: str = RASA_URL, timeout_s: float = RASA_TIMEOUT_S) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def __aenter__(self) -> "RasaBridge":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    async def send_text(self, sender: str, text: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
+        """A message the user typed. A leading "/" is dropped so typed text can't pose as a button payload."""
+        return await self.send_payload(sender, normalize_text(text).lstrip("/").strip(), metadata)
+
+    async def send_payload(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
+        """A message or button payload ("/help") exactly as given. Returns Rasa's reply messages."""
+        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        try:
+            async with self._client().post(f"{self.url}/webhooks/rest/webhook", json=body) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"HTTP {resp.status}")
+                replies = await resp.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable("unexpected reply")
+        return replies
