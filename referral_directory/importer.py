@@ -1,0 +1,415 @@
+"""Service CSV import (validate every row first, then write all or nothing) and export (same columns).
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
+
+Columns (name_en, category and verified are required in every row, source in verified rows; the
+shipped services.csv - which has ``phone`` and no id/lat/lon - is a valid import file):
+    id, name_en, name_bn, category, division, district, upazila, address, phone, hours, lat, lon,
+    serves, source, verified, verified_on, notes
+- district: English/Bangla name or alias, or ``ALL`` for a nationwide service (every police station).
+- phone: one or more Bangladeshi numbers separated by ';' or ','; Bangla digits accepted.
+- lat/lon: only for a real point (stored with precision 'exact'); leave empty to fall back to the
+  upazila, else district, HQ point. Export writes lat/lon only for 'exact' rows, so a round trip is stable.
+- verified_on: YYYY-MM-DD; required for verified rows unless a default is given (--verified-on).
+Upsert: by id when given, else by (name_en, district); new rows without id get a slug id.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from . import categories, geo, phones
+from . import gazetteer as gz
+from .models import Service
+from .text import fold, nfc
+
+COLUMNS = ["id", "name_en", "name_bn", "category", "division", "district", "upazila", "address", "phone",
+           "hours", "lat", "lon", "serves", "source", "verified", "verified_on", "notes"]
+REQUIRED = ("name_en", "category", "verified", "source")  # columns that must exist in the header
+ALIASES = {"phones": "phone", "last_verified": "verified_on"}
+YES = {"yes", "y", "true", "1", "হ্যাঁ"}
+NO = {"no", "n", "false", "0", "না"}
+MAX_KM_FROM_OWN_DISTRICT = 150.0
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,95}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.column}: {self.message}" if self.column else f"row {self.row}: {self.message}"
+
+
+@dataclass
+class ServiceRecord:
+    """One validated row, ready to write."""
+
+    row: int
+    id: Optional[str]
+    name_en: str
+    name_bn: Optional[str]
+    category: str
+    division: Optional[str]
+    district: Optional[str]
+    upazila: Optional[str]
+    nationwide: bool
+    address: Optional[str]
+    phones: List[str]
+    hours: Optional[str]
+    lat: Optional[float]
+    lon: Optional[float]
+    coord_precision: Optional[str]
+    serves: str
+    source: str
+    verified: bool
+    verified_on: Optional[dt.date]
+    notes: Optional[str]
+
+    def values(self) -> Dict[str, object]:
+        out = {k: getattr(self, k) for k in (
+            "name_en", "name_bn", "category", "division", "district", "upazila", "nationwide", "address",
+            "phones", "hours", "lat", "lon", "coord_precision", "serves", "source", "verified", "verified_on",
+            "notes")}
+        out["cell"] = geo.cell_of(self.lat, self.lon)
+        return out
+
+
+@dataclass
+class ImportReport:
+    problems: List[Problem] = field(default_factory=list)
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"ok": self.ok, "dry_run": self.dry_run, "rows": self.rows, "inserted": self.inserted,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "problems": [{"row": p.row, "column": p.column, "message": p.message} for p in self.problems]}
+
+
+def slugify(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", fold(text).replace(" ", "-")).strip("-")
+    return s[:80] or "service"
+
+
+def _opt(v: str) -> Optional[str]:
+    v = nfc(v or "").strip()
+    return v or None
+
+
+def read_rows(fh: TextIO) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
+    """(header, [(row number, row)]) from a CSV stream; BOM, NFC and column aliases handled."""
+    reader = csv.reader(fh)
+    try:
+        header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
+    except StopIteration:
+        return [], []
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    rows = []
+    for n, raw in enumerate(reader, start=2):
+        if not any(c.strip() for c in raw):
+            continue
+        row = {header[i] if i < len(header) else f"#extra{i}": nfc(v).strip() for i, v in enumerate(raw)}
+        rows.append((n, row))
+    return header, rows
+
+
+def check_header(header: Sequence[str]) -> List[Problem]:
+    out = []
+    if not header:
+        return [Problem(1, "", "the file is empty (no header row)")]
+    for h in header:
+        if h not in COLUMNS:
+            out.append(Problem(1, h, f"unknown column (allowed: {', '.join(COLUMNS)})"))
+    for req in REQUIRED:
+        if req not in header:
+            out.append(Problem(1, req, "required column is missing"))
+    dup = {h for h in header if header.count(h) > 1}
+    for h in sorted(dup):
+        out.append(Problem(1, h, "column appears twice"))
+    return out
+
+
+def _suggest_district(name: str) -> str:
+    from .resolve import resolve_text
+
+    r = resolve_text(name)
+    names = sorted({c.district for c in r.candidates if c.district and c.level == "district"})
+    return f" (did you mean {' or '.join(names)}?)" if names else ""
+
+
+def validate_row(n: int, row: Dict[str, str], default_verified_on: Optional[dt.date] = None,
+                 today: Optional[dt.date] = None) -> Tuple[Optional[ServiceRecord], List[Problem]]:
+    """Check one row; returns (record or None, problems)."""
+    g = gz.load()
+    probs: List[Problem] = []
+    p = lambda col, msg: probs.append(Problem(n, col, msg))  # noqa: E731
+    for extra in [k for k in row if k.startswith("#extra")]:
+        p("", f"more cells than header columns (value {row[extra]!r}) - check quoting")
+    get = lambda k: (row.get(k) or "").strip()  # noqa: E731
+
+    sid = _opt(get("id"))
+    if sid is not None and not _ID.match(sid):
+        p("id", f"{sid!r} is not a valid id (lower-case letters, digits, '-', '_', '.'; max 96)")
+    name_en = get("name_en")
+    if not name_en:
+        p("name_en", "required")
+    category = None
+    if not get("category"):
+        p("category", "required")
+    else:
+        category = categories.canonical(get("category"))
+        if category is None:
+            p("category", f"unknown category {get('category')!r} (allowed: {', '.join(categories.CATEGORIES)})")
+    vraw = get("verified").lower()
+    verified = None
+    if vraw in YES:
+        verified = True
+    elif vraw in NO:
+        verified = False
+    else:
+        p("verified", f"must be yes or no, got {get('verified')!r}")
+    source = get("source")
+    if not source and verified:
+        p("source", "required for verified rows (where the facts in this row come from)")
+
+    # place
+    district = upazila = division = None
+    nationwide = False
+    draw, uraw, vdiv = get("district"), get("upazila"), get("division")
+    if draw.upper() == "ALL":
+        nationwide = True
+    elif draw:
+        d = g.district_named(draw)
+        if d is None:
+            p("district", f"unknown district {draw!r}{_suggest_district(draw)}")
+        else:
+            district, division = d.name_en, d.division
+    if uraw:
+        if nationwide or not draw:
+            p("upazila", f"upazila {uraw!r} given without a district")
+        elif district:
+            u = g.upazila_named(district, uraw)
+            if u is None:
+                elsewhere = sorted({u2.district for u2 in g.upazilas.values()
+                                    if fold(uraw) in (fold(u2.name_en), fold(u2.name_bn))})
+                hint = f" (it is in {', '.join(elsewhere)})" if elsewhere else ""
+                p("upazila", f"{uraw!r} is not an upazila of {district}{hint}")
+            else:
+                upazila = u.name_en
+    if vdiv:
+        dv = next((x for x in g.divisions.values() if fold(vdiv) in {fold(x.name_en), fold(x.name_bn),
+                                                                      *map(fold, x.aliases)}), None)
+        if dv is None:
+            p("division", f"unknown division {vdiv!r}")
+        elif division and dv.name_en != division:
+            p("division", f"{district} is in {division} division, not {dv.name_en}")
+        elif not division:
+            division = dv.name_en
+
+    # phones
+    numbers, phone_problems = phones.parse_field(get("phone"))
+    for msg in phone_problems:
+        p("phone", msg)
+
+    # coordinates
+    lat = lon = None
+    precision = None
+    la, lo = get("lat"), get("lon")
+    if la or lo:
+        try:
+            lat, lon = float(la.translate(phones.BANGLA_DIGITS)), float(lo.translate(phones.BANGLA_DIGITS))
+        except ValueError:
+            p("lat/lon", f"both must be decimal degrees, got lat={la!r} lon={lo!r}")
+        else:
+            if not geo.valid_coordinates(lat, lon):
+                p("lat/lon", f"({lat}, {lon}) are not valid coordinates")
+            elif not geo.inside_bangladesh(lat, lon):
+                p("lat/lon", f"({lat}, {lon}) is outside Bangladesh")
+            elif district:
+                hq = g.districts[district]
+                km = geo.haversine_km(lat, lon, hq.lat, hq.lon)
+                if km > MAX_KM_FROM_OWN_DISTRICT:
+                    p("lat/lon", f"({lat}, {lon}) is {km:.0f} km from the {district} HQ - wrong district?")
+            precision = "exact"
+    if precision is None and district:
+        lat, lon, precision = g.point_of(district, upazila)
+
+    # who it serves
+    serves = get("serves").lower().replace(",", "|").replace(" ", "")
+    if serves:
+        parts = [s for s in serves.split("|") if s]
+        bad = [s for s in parts if s not in categories.SERVES]
+        if bad:
+            p("serves", f"unknown value(s) {', '.join(bad)} (allowed: {', '.join(categories.SERVES)})")
+        serves = "|".join(parts)
+    else:
+        serves = categories.infer_serves(name_en)
+
+    # verification date
+    vdate = None
+    if get("verified_on"):
+        try:
+            vdate = dt.date.fromisoformat(get("verified_on"))
+        except ValueError:
+            p("verified_on", f"must be a date YYYY-MM-DD, got {get('verified_on')!r}")
+        else:
+            if vdate > (today or dt.date.today()):
+                p("verified_on", f"{vdate} is in the future")
+            if verified is False:
+                p("verified_on", "a date is given but verified is no")
+    elif verified:
+        if default_verified_on is None:
+            p("verified_on", "verified rows need the date they were last checked (YYYY-MM-DD)")
+        vdate = default_verified_on
+    if verified is False:
+        vdate = None
+
+    if probs:
+        return None, probs
+    rec = ServiceRecord(n, sid, name_en, _opt(get("name_bn")), category, division, district, upazila, nationwide,
+                        _opt(get("address")), numbers, _opt(get("hours")), lat, lon, precision, serves, source,
+                        bool(verified), vdate, _opt(get("notes")))
+    return rec, []
+
+
+def validate(header: Sequence[str], rows: Iterable[Tuple[int, Dict[str, str]]],
+             default_verified_on: Optional[dt.date] = None) -> Tuple[List[ServiceRecord], List[Problem]]:
+    """Validate the header and every row (all problems are collected, none stops the check)."""
+    problems = check_header(header)
+    records: List[ServiceRecord] = []
+    seen_ids: Dict[str, int] = {}
+    seen_keys: Dict[Tuple[str, Optional[str]], int] = {}
+    for n, row in rows:
+        rec, probs = validate_row(n, row, default_verified_on)
+        problems.extend(probs)
+        if rec is None:
+            continue
+        if rec.id:
+            if rec.id in seen_ids:
+                problems.append(Problem(n, "id", f"duplicate id {rec.id!r} (also row {seen_ids[rec.id]})"))
+                continue
+            seen_ids[rec.id] = n
+        key = (fold(rec.name_en), rec.district)
+        if key in seen_keys and not rec.id:
+            problems.append(Problem(n, "name_en", f"same name and district as row {seen_keys[key]}"))
+            continue
+        seen_keys.setdefault(key, n)
+        records.append(rec)
+    return records, problems
+
+
+def _unique_id(base: str, taken: set) -> str:
+    cand, i = base, 2
+    while cand in taken:
+        cand = f"{base[:90]}-{i}"
+        i += 1
+    taken.add(cand)
+    return cand
+
+
+def write(conn: Connection, records: List[ServiceRecord], report: ImportReport) -> None:
+    """Upsert validated records on an open connection (the caller owns the transaction)."""
+    t = Service.__table__
+    existing = {r.id: r for r in conn.execute(select(t)).mappings()}
+    by_key = {(fold(r["name_en"]), r["district"]): sid for sid, r in existing.items()}
+    taken = set(existing)
+    inserts: List[Dict[str, object]] = []
+    now = dt.datetime.utcnow()
+    for rec in records:
+        sid = rec.id or by_key.get((fold(rec.name_en), rec.district))
+        values = rec.values()
+        if sid and sid in existing:
+            old = existing[sid]
+            if all(old[k] == v for k, v in values.items()):
+                report.unchanged += 1
+                continue
+            conn.execute(t.update().where(t.c.id == sid).values(**values, updated_at=now))
+            report.updated += 1
+        else:
+            if not sid:
+                base = slugify(rec.name_en)
+                if rec.district and slugify(rec.district) not in base:
+                    base = f"{base}-{slugify(rec.district)}"
+                sid = _unique_id(base, taken)
+            taken.add(sid)
+            inserts.append({"id": sid, **values, "updated_at": now})
+            existing[sid] = {"id": sid, **values}
+            by_key[(fold(rec.name_en), rec.district)] = sid
+            report.inserted += 1
+    if inserts:
+        conn.execute(t.insert(), inserts)  # one executemany
+
+
+def import_stream(engine, fh: TextIO, dry_run: bool = False,
+                  default_verified_on: Optional[dt.date] = None) -> ImportReport:
+    """Validate everything; if (and only if) every row is valid, write it all in one transaction.
+    A dry run goes as far as computing inserts/updates, then rolls back."""
+    header, rows = read_rows(fh)
+    records, problems = validate(header, rows, default_verified_on)
+    report = ImportReport(problems=problems, rows=len(rows), dry_run=dry_run)
+    if problems:
+        return report
+    if dry_run:
+        with engine.connect() as conn:
+            write(conn, records, report)
+            conn.rollback()
+    else:
+        with engine.begin() as conn:
+            write(conn, records, report)
+    return report
+
+
+def import_file(engine, path: Path, dry_run: bool = False,
+                default_verified_on: Optional[dt.date] = None) -> ImportReport:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return import_stream(engine, fh, dry_run, default_verified_on)
+
+
+def export_rows(conn: Connection) -> List[Dict[str, str]]:
+    """Every service as an import-format row (sorted by id, so exports diff cleanly)."""
+    t = Service.__table__
+    out = []
+    for r in conn.execute(select(t).order_by(t.c.id)).mappings():
+        exact = r["coord_precision"] == "exact"
+        out.append({
+            "id": r["id"], "name_en": r["name_en"], "name_bn": r["name_bn"] or "", "category": r["category"],
+            "division": r["division"] or "", "district": "ALL" if r["nationwide"] else (r["district"] or ""),
+            "upazila": r["upazila"] or "", "address": r["address"] or "", "phone": "; ".join(r["phones"] or []),
+            "hours": r["hours"] or "", "lat": repr(r["lat"]) if exact else "", "lon": repr(r["lon"]) if exact else "",
+            "serves": r["serves"], "source": r["source"], "verified": "yes" if r["verified"] else "no",
+            "verified_on": r["verified_on"].isoformat() if r["verified_on"] else "", "notes": r["notes"] or "",
+        })
+    return out
+
+
+def export_csv(conn: Connection, fh: TextIO) -> int:
+    rows = export_rows(conn)
+    w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return len(rows)
+
+
+def export_text(conn: Connection) -> str:
+    buf = io.StringIO()
+    export_csv(conn, buf)
+    return buf.getvalue()
