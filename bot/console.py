@@ -1,7 +1,7 @@
 """A local chat in the terminal, for trying the bot without Telegram (`make run` with no token).
 
 It goes through the same bridge as the Telegram bot. Buttons are shown as numbers: type the number
-to tap one. Commands: /help, /language, /hotlines, /quit.
+to tap one. Commands: /help, /language, /hotlines, /gps LAT,LON (share a location), /quit.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge, RasaUnavailable
 
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/set_language", "/hotlines": "/hotline_numbers"}
+GPS_HELP = "     (Telegram would show a 📍 button here. In this chat type /gps LAT,LON to share a location, e.g. /gps 23.17,89.21)"
 QUIT = {"/quit", "/exit", "quit", "exit"}
 
 
@@ -23,6 +24,8 @@ def render(replies: list[dict]) -> list[dict]:
     for reply in replies:
         if reply.get("text"):
             print("\nBot: " + reply["text"].replace("\n", "\n     "))
+        if (reply.get("custom") or {}).get("request_location"):
+            print(GPS_HELP)
         for button in reply.get("buttons") or []:
             buttons.append(button)
             print(f"     [{len(buttons)}] {button['title']}")
@@ -49,10 +52,15 @@ async def chat() -> None:
             try:
                 if text.isdigit() and 1 <= int(text) <= len(buttons):
                     replies = await rasa.send_payload(sender, buttons[int(text) - 1]["payload"])
+                elif text.lower().startswith("/gps"):
+                    lat, _, lon = text[4:].strip().partition(",")
+                    replies = await rasa.send_payload(sender, "/inform_location", {"lat": float(lat), "lon": float(lon)})
                 elif text.split()[0].lower() in COMMANDS:
                     replies = await rasa.send_payload(sender, COMMANDS[text.split()[0].lower()])
                 else:
                     replies = await rasa.send_text(sender, text)
+            except ValueError:
+                replies = [{"text": GPS_HELP.strip()}]
             except RasaUnavailable:
                 replies = [{"text": messages()["rasa_unavailable"]}]
             buttons = render(replies) or buttons

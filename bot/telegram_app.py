@@ -12,7 +12,8 @@ import logging
 import os
 from typing import Optional
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+                      Update)
 from telegram.constants import MessageLimit
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
@@ -60,6 +61,12 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
     if not replies:
         replies = [{"text": messages()["rasa_unavailable"]}]
     for reply in replies:
+        custom = reply.get("custom") or {}
+        if custom.get("request_location"):  # phones get a button that shares the location
+            keyboard = ReplyKeyboardMarkup([[KeyboardButton(custom.get("button") or "📍", request_location=True)]],
+                                           resize_keyboard=True, one_time_keyboard=True)
+            await context.bot.send_message(chat.id, custom.get("button") or "📍", reply_markup=keyboard)
+            continue
         markup: Optional[InlineKeyboardMarkup] = None
         if reply.get("buttons"):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=callback_data_for(b["payload"], store))]
@@ -69,14 +76,15 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
             await context.bot.send_message(chat.id, part, reply_markup=markup if i == len(parts) - 1 else None)
 
 
-async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, payload: bool) -> None:
+async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, payload: bool,
+                   metadata: Optional[dict] = None) -> None:
     rasa: RasaBridge = context.bot_data["rasa"]
     sender = sender_id("telegram", update.effective_user.id)
     try:
         if payload:
-            replies = await rasa.send_payload(sender, message)
+            replies = await rasa.send_payload(sender, message, metadata)
         else:
-            replies = await rasa.send_text(sender, message)
+            replies = await rasa.send_text(sender, message, metadata)
     except RasaUnavailable as exc:
         logger.warning("Rasa unavailable (%s)", exc)
         replies = [{"text": messages()["rasa_unavailable"]}]
@@ -89,6 +97,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(update.effective_chat.id, messages()["empty_message"])
         return
     await ask_rasa(update, context, text, payload=False)
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location goes to Rasa as coordinates in metadata; the bot itself keeps nothing."""
+    location = update.effective_message.location
+    await ask_rasa(update, context, "/inform_location", payload=True,
+                   metadata={"lat": location.latitude, "lon": location.longitude})
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,6 +144,7 @@ def build_application(token: str, base_url: Optional[str] = None) -> Application
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handler(CommandHandler(list(COMMAND_PAYLOADS), on_command))
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(filters.LOCATION, on_location))
     app.add_handler(MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.UpdateType.EDITED_MESSAGE & filters.TEXT, on_text))
     app.add_error_handler(on_error)
     return app

@@ -1,0 +1,219 @@
+"""Referral replies as plain data (no Rasa): nearest services, place pickers, and their wording.
+
+The Rasa action in find_services.py only reads the tracker and sends what this module returns, so
+everything here can be tested against a real directory without Rasa. Wording lives in
+content/referrals.yml. Only verified services and verified phone numbers ever reach a user: the
+directory's user-facing calls exclude the rest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional, Union
+
+import yaml
+
+from actions.answer_book import CONTENT_DIR, answer_book
+from referral_directory import Directory, Place, Point
+from referral_directory import gazetteer
+
+CATEGORY_INTENTS = ("find_shelter", "find_legal_aid", "find_social_protection", "find_medical", "find_counselling")
+LIMIT = 3
+MAX_CHOICES = 8  # more ambiguous readings than this: ask for the division instead
+BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+    custom: Optional[dict] = None
+
+
+@lru_cache(maxsize=1)
+def content() -> dict:
+    with open(CONTENT_DIR / "referrals.yml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    """One directory per process (DATABASE_URL, else SQLite var/referral.db), opened on first use."""
+    return Directory.open()
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    return content()["texts"][key][lang].format(**values)
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+# -- places -------------------------------------------------------------------------------------------
+
+def gazetteer_place(level: str, value: str) -> Optional[Place]:
+    """A place chosen from the picker: exact names, no fuzzy matching ("District" or "District/Upazila")."""
+    g = gazetteer.load()
+    if level == "division" and value in g.divisions:
+        hq = next(d for d in g.districts.values() if d.division == value and d.name_en == value) \
+            if value in g.districts else next(d for d in g.districts.values() if d.division == value)
+        return Place("division", value, None, None, g.divisions[value].name_bn, hq.lat, hq.lon, "division")
+    district, _, upazila = value.partition("/")
+    d = g.districts.get(district)
+    if d is None:
+        return None
+    if upazila:
+        u = g.upazilas.get((district, upazila))
+        if u is None:
+            return None
+        lat, lon, precision = g.point_of(district, upazila)
+        return Place("upazila", d.division, district, upazila, u.name_bn, lat, lon, precision)
+    return Place("district", d.division, district, None, d.name_bn, d.lat, d.lon, "district")
+
+
+def slot_value(origin: Union[Place, Point]) -> str:
+    """What the `location` slot keeps, so that a later "and legal aid?" finds the same place exactly."""
+    if isinstance(origin, Point):
+        return f"point:{origin.lat:.5f},{origin.lon:.5f}"
+    if origin.level == "division":
+        return f"place:division:{origin.division}"
+    if origin.upazila:
+        return f"place:upazila:{origin.district}/{origin.upazila}"
+    return f"place:district:{origin.district}"
+
+
+def origin_from_slot(value: Optional[str]) -> Optional[Union[Place, Point]]:
+    kind, _, rest = (value or "").partition(":")
+    if kind == "point":
+        lat, _, lon = rest.partition(",")
+        return Point(float(lat), float(lon))
+    if kind == "place":
+        level, _, name = rest.partition(":")
+        return gazetteer_place(level, name)
+    return None
+
+
+def place_name(place: Place, lang: str) -> str:
+    if lang == "bn":
+        return place.name_bn
+    return place.label()
+
+
+def division_picker(lang: str) -> list[dict]:
+    g = gazetteer.load()
+    return [{"title": d.name_bn if lang == "bn" else d.name_en,
+             "payload": payload("inform_location", location=d.name_en, place_level="division")}
+            for d in g.divisions.values()]
+
+
+def district_picker(division: str, lang: str) -> Reply:
+    g = gazetteer.load()
+    districts = sorted((d for d in g.districts.values() if d.division == division), key=lambda d: d.name_en)
+    name = g.divisions[division].name_bn if lang == "bn" else division
+    return Reply(t("choose_district", lang, division=name),
+                 [{"title": d.name_bn if lang == "bn" else d.name_en,
+                   "payload": payload("inform_location", location=d.name_en, place_level="district")} for d in districts])
+
+
+def upazila_picker(district: str, lang: str) -> Reply:
+    g = gazetteer.load()
+    d = g.districts[district]
+    name = d.name_bn if lang == "bn" else d.name_en
+    buttons = [{"title": t("whole_district", lang, district=name),
+                "payload": payload("inform_location", location=district, place_level="district_all")}]
+    buttons += [{"title": u.name_bn if lang == "bn" else u.name_en,
+                 "payload": payload("inform_location", location=f"{district}/{u.name_en}", place_level="upazila")}
+                for u in sorted(g.upazilas_of(district), key=lambda u: u.name_en)]
+    return Reply(t("choose_upazila", lang, district=name), buttons)
+
+
+def ask_for_place(lang: str) -> Reply:
+    """Three ways at once: a location button (Telegram phones), a picker (works on Telegram Desktop),
+    or typing the name."""
+    return Reply(t("ask_place", lang), division_picker(lang),
+                 {"request_location": True, "button": t("share_location", lang)})
+
+
+def did_you_mean(candidates: list[Place], text: str, lang: str) -> Reply:
+    if len(candidates) > MAX_CHOICES:
+        return Reply(t("too_many_places", lang, text=text[:40]), division_picker(lang))
+    buttons = []
+    for p in candidates:
+        value = f"{p.district}/{p.upazila}" if p.upazila else (p.district or p.division)
+        level = "upazila" if p.upazila else ("district_all" if p.district else "division")
+        buttons.append({"title": place_name(p, lang) if lang == "en" else f"{p.name_bn} ({p.label()})",
+                        "payload": payload("inform_location", location=value, place_level=level)})
+    return Reply(t("did_you_mean", lang), buttons)
+
+
+def not_found(text: str, lang: str) -> Reply:
+    return Reply(t("not_found", lang, text=text[:60]), division_picker(lang))
+
+
+def origin_name(origin: Union[Place, Point], lang: str) -> str:
+    if isinstance(origin, Place):
+        return place_name(origin, lang)
+    return "তোমার লোকেশন" if lang == "bn" else "your location"
+
+
+def which_service(origin: Union[Place, Point], lang: str) -> Reply:
+    labels = answer_book().button_labels
+    return Reply(t("which_service", lang, place=origin_name(origin, lang)),
+                 [{"title": labels[i][lang], "payload": f"/{i}"} for i in CATEGORY_INTENTS])
+
+
+# -- results ------------------------------------------------------------------------------------------
+
+def format_date(day: Optional[dt.date], lang: str) -> str:
+    if day is None:
+        return "-"
+    if lang == "bn":
+        return f"{content()['months_bn'][day.month - 1]} {day.year}".translate(BANGLA_DIGITS)
+    return day.strftime("%B %Y")
+
+
+def format_km(km: float, lang: str = "en") -> str:
+    text = f"{km:.0f}" if km >= 10 else f"{km:.1f}"
+    return text.translate(BANGLA_DIGITS) if lang == "bn" else text
+
+
+def helpline_lines(numbers: list[str], lang: str) -> list[str]:
+    labels = answer_book().helplines
+    return [f"📞 {n}: {labels[n][lang]}" for n in numbers]
+
+
+def nearest_services(intent: str, origin: Union[Place, Point], lang: str) -> Reply:
+    """The three nearest verified services of the intent's category, with the national helpline."""
+    spec = content()["categories"][intent]
+    what = spec[lang]
+    result = directory().nearest(origin, category=spec["category"], limit=LIMIT)
+    buttons = [{"title": answer_book().button_labels[i][lang], "payload": f"/{i}"} for i in CATEGORY_INTENTS if i != intent]
+    buttons.append({"title": t("another_place", lang), "payload": payload("inform_location", place_level="ask")})
+    if result.outside:
+        lines = [t("outside", lang), "", *helpline_lines(content()["texts"]["outside_helplines"], lang)]
+        return Reply("\n".join(lines), buttons)
+    where = origin_name(origin, lang)
+    lines: list[str] = []
+    if not result.results:
+        lines.append(t("none_verified", lang, what=what))
+    else:
+        lines.append(t("results_header", lang, what=what, place=where))
+        if result.widened:
+            lines.append(t("widened", lang, near=format_km(result.near_km, lang), km=format_km(result.results[0].distance_km, lang)))
+        for i, s in enumerate(result.results, 1):
+            name = s.name_bn if lang == "bn" and s.name_bn else s.name_en
+            if (s.distance_km or 0) < 1 and s.coord_precision == "district":
+                distance = t("same_town", lang)
+            else:
+                precision = content()["precision"].get(s.coord_precision or "district")[lang]
+                distance = t("distance", lang, km=format_km(s.distance_km or 0, lang), precision=precision)
+            lines.append(f"\n{i}. {name}\n   📍 {distance}")
+            if s.address:
+                lines.append(f"   🏠 {t('address', lang)}: {s.address}")
+            lines.append(f"   ☎ {t('phone', lang)}: {', '.join(s.phones)}" if s.phones else f"   ☎ {t('no_phone', lang)}")
+            lines.append(f"   ✔ {t('last_verified', lang, date=format_date(s.verified_on, lang))}")
+    lines += ["", t("helplines_header", lang), *helpline_lines(spec["helplines"], lang)]
+    return Reply("\n".join(lines), buttons)

@@ -1,0 +1,116 @@
+"""The referral action against a real SQLite directory, through rasa_sdk's Tracker and dispatcher."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import referrals
+from actions.find_services import ActionFindServices
+from referral_directory import Directory
+
+
+@pytest.fixture(autouse=True)
+def directory(tmp_path, monkeypatch):
+    """A fresh directory seeded from the shipped CSVs, in a temporary SQLite file."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'referral.db'}")
+    referrals.directory.cache_clear()
+    yield Directory.open()
+    referrals.directory.cache_clear()
+
+
+def run(intent: str, entities: Optional[dict] = None, slots: Optional[dict] = None, metadata: Optional[dict] = None):
+    tracker = Tracker("test", {"language": "en", **(slots or {})},
+                      {"intent": {"name": intent}, "text": "", "metadata": metadata or {},
+                       "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
+                      [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    events = ActionFindServices().run(dispatcher, tracker, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events}
+
+
+def texts(messages) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_place_in_the_first_message_gives_three_nearest_with_helpline() -> None:
+    messages, slots = run("find_legal_aid", {"location": "jessor"})
+    body = texts(messages)
+    assert body.index("District Legal Aid Office, Jashore") < body.index("District Legal Aid Office, Narail")
+    assert body.count("last verified November 2026") == 3
+    assert "16430" in body and "in the same district town" in body
+    assert slots == {"service_intent": "find_legal_aid", "location": "place:district:Jashore"}
+    assert any(b["payload"] == "/find_shelter" for b in messages[0]["buttons"])
+
+
+def test_bangla_reply_uses_bangla_names() -> None:
+    body = texts(run("find_legal_aid", {"location": "যশোরে"}, {"language": "bn"})[0])
+    assert "জেলা লিগ্যাল এইড অফিস, যশোর" in body and "সর্বশেষ যাচাই নভেম্বর ২০২৬" in body
+
+
+def test_unknown_place_asks_in_three_ways() -> None:
+    messages, slots = run("find_shelter")
+    assert "Share your location" in messages[0]["text"]
+    assert len(messages[0]["buttons"]) == 8  # the divisions
+    assert messages[1]["custom"] == {"request_location": True, "button": "📍 Share my location"}
+
+
+def test_picker_goes_division_district_upazila_then_results() -> None:
+    messages, _ = run("inform_location", {"location": "Khulna", "place_level": "division"})
+    jashore = next(b for b in messages[0]["buttons"] if b["title"] == "Jashore")
+    assert '"place_level": "district"' in jashore["payload"]
+    messages, _ = run("inform_location", {"location": "Jashore", "place_level": "district"})
+    assert any(b["title"] == "Sharsha" for b in messages[0]["buttons"])
+    messages, slots = run("inform_location", {"location": "Jashore/Sharsha", "place_level": "upazila"},
+                          {"service_intent": "find_legal_aid"})
+    assert "Nearest free legal aid offices to Sharsha, Jashore" in texts(messages)
+    assert slots["location"] == "place:upazila:Jashore/Sharsha"
+
+
+def test_gps_location_and_a_point_outside_bangladesh() -> None:
+    body = texts(run("find_medical", metadata={"lat": 22.82, "lon": 89.55})[0])
+    assert "Khulna Medical College Hospital" in body and "your location" in body
+    body = texts(run("find_medical", metadata={"lat": 28.61, "lon": 77.21})[0])
+    assert "outside Bangladesh" in body and "Nearest" not in body
+
+
+def test_ambiguous_and_unknown_places_ask_instead_of_guessing() -> None:
+    messages, slots = run("find_shelter", {"location": "Sadar"})
+    assert "many districts" in messages[0]["text"] and slots["location"] is None
+    messages, _ = run("find_shelter", {"location": "Mirpur"})
+    assert messages[0]["text"] == "Which place do you mean?"
+    assert {b["title"] for b in messages[0]["buttons"]} >= {"Mirpur, Kushtia"}
+    messages, _ = run("find_shelter", {"location": "Atlantis"})
+    assert "couldn't find a place" in messages[0]["text"]
+
+
+def test_category_with_no_verified_service_says_so_and_gives_the_helpline() -> None:
+    body = texts(run("find_counselling", {"location": "Bhola"})[0])
+    assert "no verified counselling services" in body and "1098" in body
+
+
+def test_far_results_say_how_far() -> None:
+    body = texts(run("find_shelter", {"location": "Panchagarh"})[0])
+    assert "within 50 km" in body and re.search(r"about \d+ km", body)
+
+
+def test_context_carries_over() -> None:
+    _, slots = run("find_legal_aid", {"location": "Khulna"})
+    body = texts(run("find_medical", slots=slots)[0])  # "and a hospital?"
+    assert "Khulna Medical College Hospital" in body
+    body = texts(run("inform_location", {"location": "Cox's Bazar"}, {"service_intent": "find_legal_aid"})[0])
+    assert "District Legal Aid Office, Cox's Bazar" in body
+    messages, _ = run("inform_location", {"location": "Bogra"})  # a place, no need yet
+    assert "What do you need near" in messages[0]["text"]
+
+
+def test_unverified_services_are_never_shown(directory: Directory) -> None:
+    unverified = {s.name_en for s in directory.nearest("Dhaka", "counselling", limit=100, staff=True).results
+                  if not s.verified}
+    assert unverified
+    for category in referrals.CATEGORY_INTENTS:
+        body = texts(run(category, {"location": "Dhaka"})[0])
+        assert not any(name in body for name in unverified)
