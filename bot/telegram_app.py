@@ -21,6 +21,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge, RasaUnavailable
+from bot.settings import RASA_URL
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(app: Application) -> None:
-    app.bot_data["rasa"] = RasaBridge()
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
 
@@ -137,11 +137,12 @@ async def post_shutdown(app: Application) -> None:
     await app.bot_data["rasa"].close()
 
 
-def build_application(token: str, base_url: Optional[str] = None) -> Application:
+def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None) -> Application:
     builder: ApplicationBuilder = Application.builder().token(token).rate_limiter(AIORateLimiter())
     if base_url:
         builder = builder.base_url(base_url)
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    app.bot_data["rasa"] = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
     app.add_handler(CommandHandler(list(COMMAND_PAYLOADS), on_command))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.LOCATION, on_location))

@@ -1,0 +1,115 @@
+"""The real python-telegram-bot client, polling a local fake Bot API server over HTTP, bridged to
+the real Rasa stack. Covers commands, text, buttons, location, splitting, privacy and Rasa outages."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.privacy import sender_id
+from bot.telegram_app import build_application, callback_data_for, split_text
+from tests.fake_telegram import FakeTelegram
+from tests.stack import RasaStack, free_port
+
+TOKEN = "123456:TEST-TOKEN"
+USER_ID = 987654321987  # distinctive, so a leak would be easy to find in files
+
+
+async def running_bot(fake: FakeTelegram, rasa_url: str):
+    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_url)
+    await app.initialize()
+    await app.post_init(app)  # as run_polling() does
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    return app
+
+
+async def stop_bot(app) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.post_shutdown(app)
+    await app.shutdown()
+
+
+@pytest.fixture
+async def telegram(rasa_stack: RasaStack):
+    fake = await FakeTelegram().start()
+    app = await running_bot(fake, rasa_stack.url)
+    yield fake
+    await stop_bot(app)
+    await fake.stop()
+
+
+async def test_commands_are_registered_in_both_languages(telegram: FakeTelegram) -> None:
+    calls = [p for m, p in telegram.calls if m == "setMyCommands"]
+    assert {c.get("language_code") for c in calls} == {None, "bn"}
+    assert {"start", "help", "language", "hotlines"} <= {c["command"] for c in calls[0]["commands"]}
+
+
+async def test_start_welcomes_with_the_emergency_number(telegram: FakeTelegram) -> None:
+    telegram.send_text(1, USER_ID, "/start")
+    sent = await telegram.wait_for(1, 1)
+    assert "999" in sent[0]["text"]
+
+
+async def test_crisis_text_gets_the_emergency_numbers_first(telegram: FakeTelegram) -> None:
+    telegram.send_text(2, USER_ID + 1, "amake atke rekhese, bachao")
+    sent = await telegram.wait_for(2, 1)
+    assert all(n in sent[0]["text"] for n in ("999", "109", "1098"))
+
+
+async def test_buttons_become_an_inline_keyboard_and_taps_reach_rasa(telegram: FakeTelegram) -> None:
+    telegram.send_text(3, USER_ID + 2, "/help")
+    sent = await telegram.wait_for(3, 1)
+    keyboard = sent[0]["reply_markup"]["inline_keyboard"]
+    data = keyboard[0][0]["callback_data"]
+    assert len(data.encode()) <= 64
+    telegram.tap(3, USER_ID + 2, data)
+    sent = await telegram.wait_for(3, 2)
+    assert "📞" in sent[1]["text"]
+    assert [m for m, _ in telegram.calls].count("answerCallbackQuery") == 1
+
+
+async def test_location_request_and_shared_location(telegram: FakeTelegram) -> None:
+    telegram.send_text(4, USER_ID + 3, "where is the nearest one stop crisis centre")
+    sent = await telegram.wait_for(4, 2)
+    location_button = sent[-1]["reply_markup"]["keyboard"][0][0]
+    assert location_button["request_location"] is True
+    telegram.send_location(4, USER_ID + 3, 22.82, 89.55)
+    sent = await telegram.wait_for(4, 3)
+    assert "Khulna Medical College Hospital" in sent[-1]["text"]
+
+
+async def test_no_raw_telegram_id_reaches_rasa(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
+    telegram.send_text(5, USER_ID + 4, "hello")
+    await telegram.wait_for(5, 1)
+    tracker = rasa_stack.tracker(sender_id("telegram", USER_ID + 4))
+    assert len(tracker["events"]) > 2
+    assert str(USER_ID + 4).encode() not in rasa_stack.tracker_db.read_bytes()
+
+
+async def test_rasa_down_gives_an_apology_with_emergency_numbers() -> None:
+    fake = await FakeTelegram().start()
+    app = await running_bot(fake, f"http://127.0.0.1:{free_port()}")
+    try:
+        fake.send_text(6, USER_ID, "hello")
+        sent = await fake.wait_for(6, 1, timeout=15)
+        assert "999" in sent[0]["text"] and "1098" in sent[0]["text"]
+    finally:
+        await stop_bot(app)
+        await fake.stop()
+
+
+def test_long_text_is_split_at_telegram_limit() -> None:
+    text = ("line of text\n" * 800).strip()
+    parts = split_text(text)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_long_payloads_get_short_callback_ids() -> None:
+    store: dict[str, str] = {}
+    payload = '/inform_location{"location": "ময়মনসিংহ/ময়মনসিংহ সদর", "place_level": "upazila"}'
+    data = callback_data_for(payload, store)
+    assert len(data.encode()) <= 64 and store[data] == payload
+    assert callback_data_for("/help", store) == "/help"
