@@ -30,7 +30,7 @@ class AnswerBook:
         self.answers: dict = answers["answers"]
         self.button_labels: dict = answers["buttons"]
         self.helplines: dict = helplines["helplines"]
-        self.helplines_checked: str = helplines["checked"]
+        self.helplines_checked: dict = helplines["checked"]
 
     @classmethod
     def load(cls, content_dir: Path = CONTENT_DIR) -> "AnswerBook":
@@ -51,7 +51,7 @@ class AnswerBook:
         lang = language if language in LANGUAGES else "bn"
         lines = [entry[lang].strip(), ""]
         lines += [f"📞 {number}: {self.helplines[number][lang]}" for number in entry.get("helplines", [])]
-        lines.append(_HELPLINES_CHECKED[lang].format(date=self.helplines_checked))
+        lines.append(_HELPLINES_CHECKED[lang].format(date=self.helplines_checked[lang]))
         return Reply("\n".join(lines), self.buttons(entry.get("next", []), lang))
 
     def buttons(self, intents: list[str], language: str) -> list[dict]:

@@ -105,7 +105,7 @@ def test_answer_language_defaults_to_bangla() -> None:
 def test_answer_rendering_order(tmp_path: Path) -> None:
     book = AnswerBook({"answers": {"x": {"en": "Text.", "bn": "লেখা।", "helplines": ["999"], "next": ["y"]}},
                        "buttons": {"y": {"en": "Y", "bn": "ওয়াই"}}},
-                      {"checked": "Nov 2026", "helplines": {"999": {"en": "Emergency", "bn": "জরুরি"}}})
+                      {"checked": {"en": "Nov 2026", "bn": "নভে ২০২৬"}, "helplines": {"999": {"en": "Emergency", "bn": "জরুরি"}}})
     reply = book.reply("x", "en")
     assert reply.text.splitlines() == ["Text.", "", "📞 999: Emergency", "Numbers last checked: Nov 2026."]
     assert reply.buttons == [{"title": "Y", "payload": "/y"}]
