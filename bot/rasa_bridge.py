@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import aiohttp
 
-from bot.settings import RASA_TIMEOUT_S, RASA_URL
+from bot.settings import RASA_MAX_CONCURRENT, RASA_TIMEOUT_S, RASA_URL
 from safety.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,10 @@ class RasaUnavailable(Exception):
 class RasaBridge:
     """One shared aiohttp session to Rasa; safe to use from many concurrent chats."""
 
-    def __init__(self, url: str = RASA_URL, timeout_s: float = RASA_TIMEOUT_S) -> None:
+    def __init__(self, url: str = RASA_URL, timeout_s: float = RASA_TIMEOUT_S,
+                 max_concurrent: int = RASA_MAX_CONCURRENT) -> None:
         self.url = url.rstrip("/")
+        self._slots = asyncio.Semaphore(max_concurrent)  # bound on requests in flight to Rasa
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: Optional[aiohttp.ClientSession] = None
 
@@ -53,7 +55,7 @@ class RasaBridge:
         """A message or button payload ("/help") exactly as given. Returns Rasa's reply messages."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         try:
-            async with self._client().post(f"{self.url}/webhooks/rest/webhook", json=body) as resp:
+            async with self._slots, self._client().post(f"{self.url}/webhooks/rest/webhook", json=body) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"HTTP {resp.status}")
                 replies = await resp.json()

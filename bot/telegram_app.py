@@ -1,23 +1,30 @@
 """The Telegram front end (python-telegram-bot v22): bridges updates to Rasa and renders replies.
 
-Environment:
-- TELEGRAM_BOT_TOKEN (required here), TELEGRAM_BASE_URL (a self-hosted or fake Bot API server,
-  e.g. http://127.0.0.1:8081/bot), RASA_URL.
+Environment: TELEGRAM_BOT_TOKEN (required here), TELEGRAM_BASE_URL (a self-hosted or fake Bot API
+server, e.g. http://127.0.0.1:8081/bot), RASA_URL, RETENTION_DAYS.
 Rasa sees only a keyed hash of the Telegram user id (bot.privacy). Message text is never logged.
+Messages of one chat are handled in order; different chats concurrently.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import os
-from typing import Optional
+import time
+import weakref
+from collections import deque
+from typing import Awaitable, Callable, Optional
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
-                      Update)
-from telegram.constants import MessageLimit
+                      ReplyKeyboardRemove, Update)
+from telegram.constants import ChatType, MessageLimit
+from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
+from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge, RasaUnavailable
@@ -25,23 +32,33 @@ from bot.settings import RASA_URL
 
 logger = logging.getLogger(__name__)
 
-COMMAND_PAYLOADS = {"start": "/greet", "help": "/help", "language": "/set_language", "hotlines": "/hotline_numbers"}
+RASA_COMMANDS = {"start": "/greet", "help": "/help", "language": "/set_language", "hotlines": "/hotline_numbers"}
 COMMANDS = {
     "en": [BotCommand("start", "Welcome and emergency numbers"), BotCommand("help", "What I can do"),
-           BotCommand("language", "Change language"), BotCommand("hotlines", "Helpline numbers")],
+           BotCommand("language", "Change language"), BotCommand("hotlines", "Helpline numbers"),
+           BotCommand("privacy", "What is stored, and for how long"), BotCommand("forget", "Delete my conversation"),
+           BotCommand("exit", "Quick exit: delete this chat")],
     "bn": [BotCommand("start", "শুরু ও জরুরি নম্বর"), BotCommand("help", "কী কী সাহায্য পাবে"),
-           BotCommand("language", "ভাষা বদলাও"), BotCommand("hotlines", "হেল্পলাইন নম্বর")],
+           BotCommand("language", "ভাষা বদলাও"), BotCommand("hotlines", "হেল্পলাইন নম্বর"),
+           BotCommand("privacy", "কী রাখা হয়, কতদিন"), BotCommand("forget", "আমার কথোপকথন মুছে দাও"),
+           BotCommand("exit", "দ্রুত বের হও: চ্যাট মুছে দাও")],
 }
 CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
+DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
+RETENTION_EVERY_S = 3600
+CONCURRENT_UPDATES = int(os.environ.get("TELEGRAM_CONCURRENT_UPDATES", "64"))
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-def callback_data_for(payload: str, store: dict[str, str]) -> str:
-    """The payload itself when it fits in 64 bytes, else a short id remembered in ``store``
+# -- helpers ------------------------------------------------------------------------------------------
+
+def callback_data_for(payload: str, store_: dict[str, str]) -> str:
+    """The payload itself when it fits in 64 bytes, else a short id remembered in ``store_``
     (Bangla takes 3 bytes a character, so long payloads do happen)."""
     if len(payload.encode()) <= CALLBACK_LIMIT:
         return payload
     key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:20]
-    store[key] = payload
+    store_[key] = payload
     return key
 
 
@@ -56,25 +73,55 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts + [text] if text else parts
 
 
+def remember(context: ContextTypes.DEFAULT_TYPE, message_id: Optional[int]) -> None:
+    """Keep this chat's message ids (never their text) so that /exit can delete them."""
+    if message_id is not None:
+        context.chat_data.setdefault("message_ids", deque(maxlen=1000)).append((message_id, time.time()))
+
+
+def chat_ordered(handler: Handler) -> Handler:
+    """Run ``handler`` under the chat's lock: updates are processed concurrently across chats but in
+    arrival order within one chat (asyncio locks are first come, first served)."""
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id if update.effective_chat else 0
+        # Weak values: a chat's lock lives only while some update of that chat holds it or waits.
+        locks: weakref.WeakValueDictionary = context.application.bot_data.setdefault(
+            "chat_locks", weakref.WeakValueDictionary())
+        lock = locks.get(chat_id)
+        if lock is None:
+            lock = locks[chat_id] = asyncio.Lock()
+        async with lock:
+            if update.effective_message is not None:
+                remember(context, update.effective_message.message_id)
+            await handler(update, context)
+    return wrapped
+
+
+async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, **kwargs) -> None:
+    sent = await context.bot.send_message(update.effective_chat.id, text, **kwargs)
+    remember(context, sent.message_id)
+
+
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[dict]) -> None:
-    chat = update.effective_chat
-    store = context.bot_data.setdefault("payloads", {})
+    """Render Rasa's replies: text (split), buttons (inline keyboard), the location request (reply keyboard)."""
+    payloads = context.bot_data.setdefault("payloads", {})
     if not replies:
         replies = [{"text": messages()["rasa_unavailable"]}]
     for reply in replies:
         custom = reply.get("custom") or {}
-        if custom.get("request_location"):  # phones get a button that shares the location
-            keyboard = ReplyKeyboardMarkup([[KeyboardButton(custom.get("button") or "📍", request_location=True)]],
-                                           resize_keyboard=True, one_time_keyboard=True)
-            await context.bot.send_message(chat.id, custom.get("button") or "📍", reply_markup=keyboard)
+        if custom.get("request_location"):
+            if update.effective_chat.type == ChatType.PRIVATE:  # location buttons only work in private chats
+                keyboard = ReplyKeyboardMarkup([[KeyboardButton(custom.get("button") or "📍", request_location=True)]],
+                                               resize_keyboard=True, one_time_keyboard=True)
+                await send_text(update, context, custom.get("button") or "📍", reply_markup=keyboard)
             continue
-        markup: Optional[InlineKeyboardMarkup] = None
+        markup = None
         if reply.get("buttons"):
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=callback_data_for(b["payload"], store))]
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=callback_data_for(b["payload"], payloads))]
                                            for b in reply["buttons"]])
-        parts = split_text(reply.get("text") or "") or ([" "] if markup else [])
+        parts = split_text(reply.get("text") or "") or (["…"] if markup else [])
         for i, part in enumerate(parts):
-            await context.bot.send_message(chat.id, part, reply_markup=markup if i == len(parts) - 1 else None)
+            await send_text(update, context, part, reply_markup=markup if i == len(parts) - 1 else None)
 
 
 async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, payload: bool,
@@ -82,71 +129,136 @@ async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: 
     rasa: RasaBridge = context.bot_data["rasa"]
     sender = sender_id("telegram", update.effective_user.id)
     try:
-        if payload:
-            replies = await rasa.send_payload(sender, message, metadata)
-        else:
-            replies = await rasa.send_text(sender, message, metadata)
+        send = rasa.send_payload if payload else rasa.send_text
+        replies = await send(sender, message, metadata)
     except RasaUnavailable as exc:
         logger.warning("Rasa unavailable (%s)", exc)
         replies = [{"text": messages()["rasa_unavailable"]}]
     await send_replies(update, context, replies)
 
 
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+# -- handlers -----------------------------------------------------------------------------------------
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = (update.effective_message.text or "").strip()
+    if not is_private(update):
+        mention = f"@{context.bot.username}".lower()
+        if mention not in text.lower():
+            return  # in groups: only commands and mentions
+        await send_text(update, context, messages()["group_private"])
+        return
     if not text:
-        await context.bot.send_message(update.effective_chat.id, messages()["empty_message"])
+        await send_text(update, context, messages()["empty_message"])
         return
     await ask_rasa(update, context, text, payload=False)
 
 
-async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A shared location goes to Rasa as coordinates in metadata; the bot itself keeps nothing."""
-    location = update.effective_message.location
-    await ask_rasa(update, context, "/inform_location", payload=True,
-                   metadata={"lat": location.latitude, "lon": location.longitude})
-
-
-async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_rasa_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
-    await ask_rasa(update, context, COMMAND_PAYLOADS[command], payload=True)
+    await ask_rasa(update, context, RASA_COMMANDS[command], payload=True)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     await query.answer()
     data = query.data or ""
-    payload = context.bot_data.get("payloads", {}).get(data, data) if data.startswith("#") else data
+    payload = context.bot_data.get("payloads", {}).get(data, data)
     if payload.startswith("#"):  # the bot restarted since the button was sent
-        await context.bot.send_message(update.effective_chat.id, messages()["button_expired"])
+        await send_text(update, context, messages()["button_expired"])
         return
     await ask_rasa(update, context, payload, payload=True)
 
 
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location goes to Rasa as coordinates in metadata; the bot itself keeps nothing."""
+    location = update.effective_message.location
+    await send_text(update, context, "📍", reply_markup=ReplyKeyboardRemove())
+    await ask_rasa(update, context, "/inform_location", payload=True,
+                   metadata={"lat": location.latitude, "lon": location.longitude})
+
+
+async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos and voice notes may be a cry for help: say what we understand and give the numbers."""
+    message = update.effective_message
+    urgent = bool(message.photo or message.voice or message.video or message.video_note or message.audio)
+    await send_text(update, context, messages()["unsupported_media_urgent" if urgent else "unsupported_media"])
+
+
+async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_text(update, context, messages()["privacy"].format(days=f"{RETENTION_DAYS:g}"))
+
+
+async def forget_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    conversations: ConversationStore = context.bot_data["conversations"]
+    return await asyncio.to_thread(conversations.forget, sender_id("telegram", update.effective_user.id))
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await forget_user(update, context)
+    await send_text(update, context, messages()["forgotten"])
+
+
+async def on_exit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Quick exit for a child whose phone may be checked: delete this chat's messages that Telegram
+    still lets us delete, delete the stored conversation, and leave one neutral line."""
+    recent = [mid for mid, at in context.chat_data.pop("message_ids", []) if time.time() - at < DELETABLE_S]
+    for start in range(0, len(recent), 100):  # deleteMessages takes at most 100 ids
+        with contextlib.suppress(TelegramError):
+            await context.bot.delete_messages(update.effective_chat.id, recent[start:start + 100])
+    await forget_user(update, context)
+    await context.bot.send_message(update.effective_chat.id, messages()["exit_line"], reply_markup=ReplyKeyboardRemove())
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A bad update must never stop the bot; log the error type only (no message text)."""
-    logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    logger.error("update failed: %s", type(context.error).__name__)
+
+
+# -- application --------------------------------------------------------------------------------------
+
+async def retention_loop(conversations: ConversationStore) -> None:
+    while True:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(conversations.purge)
+        await asyncio.sleep(RETENTION_EVERY_S)
 
 
 async def post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
+    app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app.bot_data["conversations"]))
 
 
 async def post_shutdown(app: Application) -> None:
+    task = app.bot_data.pop("retention", None)
+    if task:
+        task.cancel()
     await app.bot_data["rasa"].close()
 
 
-def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None) -> Application:
-    builder: ApplicationBuilder = Application.builder().token(token).rate_limiter(AIORateLimiter())
+def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None,
+                      tracker_db_url: Optional[str] = None) -> Application:
+    builder: ApplicationBuilder = (Application.builder().token(token).rate_limiter(AIORateLimiter())
+                                   .concurrent_updates(CONCURRENT_UPDATES))
     if base_url:
         builder = builder.base_url(base_url)
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.bot_data["rasa"] = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
-    app.add_handler(CommandHandler(list(COMMAND_PAYLOADS), on_command))
-    app.add_handler(CallbackQueryHandler(on_button))
-    app.add_handler(MessageHandler(filters.LOCATION, on_location))
-    app.add_handler(MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.UpdateType.EDITED_MESSAGE & filters.TEXT, on_text))
+    app.bot_data["conversations"] = ConversationStore(tracker_db_url or TRACKER_DB_URL)
+    app.add_handler(CommandHandler(list(RASA_COMMANDS), chat_ordered(on_rasa_command)))
+    app.add_handler(CommandHandler("privacy", chat_ordered(on_privacy)))
+    app.add_handler(CommandHandler("forget", chat_ordered(on_forget)))
+    app.add_handler(CommandHandler("exit", chat_ordered(on_exit)))
+    app.add_handler(CallbackQueryHandler(chat_ordered(on_button)))
+    app.add_handler(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, chat_ordered(on_location)))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, chat_ordered(on_text)))
+    app.add_handler(MessageHandler(
+        (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO | filters.Sticker.ALL
+         | filters.Document.ALL | filters.CONTACT) & filters.ChatType.PRIVATE, chat_ordered(on_other_media)))
     app.add_error_handler(on_error)
     return app
 

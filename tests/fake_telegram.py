@@ -111,8 +111,16 @@ class FakeTelegram:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return message
 
-    def send_text(self, chat_id: int, user_id: int, text: str) -> None:
-        self._push(message=self.message(chat_id, user_id, text))
+    def send_text(self, chat_id: int, user_id: int, text: str, chat_type: str = "private") -> None:
+        message = self.message(chat_id, user_id, text)
+        message["chat"]["type"] = chat_type
+        self._push(message=message)
+
+    def edit_text(self, chat_id: int, user_id: int, text: str) -> None:
+        self._push(edited_message={**self.message(chat_id, user_id, text), "edit_date": int(time.time())})
+
+    def send_media(self, chat_id: int, user_id: int, **media: Any) -> None:
+        self._push(message=self.message(chat_id, user_id, **media))
 
     def send_location(self, chat_id: int, user_id: int, lat: float, lon: float) -> None:
         self._push(message=self.message(chat_id, user_id, location={"latitude": lat, "longitude": lon}))

@@ -3,6 +3,7 @@ the real Rasa stack. Covers commands, text, buttons, location, splitting, privac
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -15,8 +16,15 @@ TOKEN = "123456:TEST-TOKEN"
 USER_ID = 987654321987  # distinctive, so a leak would be easy to find in files
 
 
-async def running_bot(fake: FakeTelegram, rasa_url: str):
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_url)
+def stored_events(rasa_stack: RasaStack, sender: str) -> int:
+    """Rows in Rasa's tracker store for a conversation (read directly: the HTTP API would create a
+    fresh session on reading)."""
+    with sqlite3.connect(rasa_stack.tracker_db) as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+
+
+async def running_bot(fake: FakeTelegram, rasa_url: str, tracker_db: str = "sqlite://"):
+    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_url, tracker_db_url=tracker_db)
     await app.initialize()
     await app.post_init(app)  # as run_polling() does
     await app.start()
@@ -34,7 +42,7 @@ async def stop_bot(app) -> None:
 @pytest.fixture
 async def telegram(rasa_stack: RasaStack):
     fake = await FakeTelegram().start()
-    app = await running_bot(fake, rasa_stack.url)
+    app = await running_bot(fake, rasa_stack.url, f"sqlite:///{rasa_stack.tracker_db}")
     yield fake
     await stop_bot(app)
     await fake.stop()
@@ -76,8 +84,9 @@ async def test_location_request_and_shared_location(telegram: FakeTelegram) -> N
     location_button = sent[-1]["reply_markup"]["keyboard"][0][0]
     assert location_button["request_location"] is True
     telegram.send_location(4, USER_ID + 3, 22.82, 89.55)
-    sent = await telegram.wait_for(4, 3)
-    assert "Khulna Medical College Hospital" in sent[-1]["text"]
+    sent = await telegram.wait_for(4, 4)
+    assert sent[2]["reply_markup"] == {"remove_keyboard": True}  # the location keyboard goes away
+    assert "Khulna Medical College Hospital" in sent[3]["text"]
 
 
 async def test_no_raw_telegram_id_reaches_rasa(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
@@ -113,3 +122,74 @@ def test_long_payloads_get_short_callback_ids() -> None:
     data = callback_data_for(payload, store)
     assert len(data.encode()) <= 64 and store[data] == payload
     assert callback_data_for("/help", store) == "/help"
+
+
+async def test_privacy_explains_retention_and_deletion(telegram: FakeTelegram) -> None:
+    telegram.send_text(7, USER_ID + 5, "/privacy")
+    text = (await telegram.wait_for(7, 1))[0]["text"]
+    assert "/forget" in text and "/exit" in text and "30" in text
+
+
+async def test_forget_deletes_the_stored_conversation(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
+    user = USER_ID + 6
+    telegram.send_text(8, user, "what is child marriage law")
+    await telegram.wait_for(8, 1)
+    assert stored_events(rasa_stack, sender_id("telegram", user)) > 0
+    telegram.send_text(8, user, "/forget")
+    sent = await telegram.wait_for(8, 2)
+    assert "deleted" in sent[-1]["text"]
+    assert stored_events(rasa_stack, sender_id("telegram", user)) == 0
+
+
+async def test_exit_deletes_the_chat_messages_and_the_conversation(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
+    user = USER_ID + 7
+    telegram.send_text(9, user, "hello")
+    await telegram.wait_for(9, 1)
+    telegram.send_text(9, user, "/exit")
+    await telegram.wait_for(9, 1, method="deleteMessages")
+    deleted = {i for call in telegram.sent(9, "deleteMessages") for i in call["message_ids"]}
+    shown = {m["message_id"] for m in [u["message"] for u in telegram.updates if "message" in u
+                                       and u["message"]["chat"]["id"] == 9]}
+    assert shown <= deleted and len(deleted) >= 3  # the user's messages and the bot's replies
+    sent = await telegram.wait_for(9, 2)
+    assert sent[-1]["text"] == "👋"
+    assert stored_events(rasa_stack, sender_id("telegram", user)) == 0
+
+
+async def test_photos_and_voice_get_the_emergency_numbers_stickers_a_hint(telegram: FakeTelegram) -> None:
+    telegram.send_media(10, USER_ID, voice={"file_id": "v", "file_unique_id": "v", "duration": 3})
+    telegram.send_media(10, USER_ID, sticker={"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
+                                              "is_animated": False, "is_video": False, "type": "regular"})
+    sent = await telegram.wait_for(10, 2)
+    assert "999" in sent[0]["text"] and "999" not in sent[1]["text"] and "menu" in sent[1]["text"]
+
+
+async def test_edited_message_is_treated_as_new(telegram: FakeTelegram) -> None:
+    telegram.edit_text(11, USER_ID, "amake bachao")
+    assert "1098" in (await telegram.wait_for(11, 1))[0]["text"]
+
+
+async def test_groups_answer_only_mentions_and_commands(telegram: FakeTelegram) -> None:
+    telegram.send_text(-12, USER_ID, "what is trafficking", chat_type="group")
+    telegram.send_text(-12, USER_ID, "@surokkha_test_bot my problem", chat_type="group")
+    sent = await telegram.wait_for(-12, 1)
+    await asyncio.sleep(0.5)
+    assert len(telegram.sent(-12)) == 1 and "privately" in sent[0]["text"]
+
+
+async def test_one_chat_is_answered_in_order(telegram: FakeTelegram) -> None:
+    questions = ["what is trafficking", "child marriage law", "/hotlines", "is this job offer safe", "bye"]
+    for q in questions:
+        telegram.send_text(13, USER_ID + 8, q)
+    sent = await telegram.wait_for(13, len(questions))
+    firsts = [m["text"] for m in sent]
+    assert "trafficking" in firsts[0].lower() and "18" in firsts[1] and "999" in firsts[2]
+    assert "Take care" in firsts[-1]
+
+
+async def test_message_text_never_reaches_the_logs(telegram: FakeTelegram, rasa_stack: RasaStack, caplog) -> None:
+    caplog.set_level("INFO")
+    telegram.send_text(14, USER_ID, "my secret is zqxcanary please")
+    await telegram.wait_for(14, 1)
+    logs = caplog.text + "".join(p.read_text(errors="replace") for p in rasa_stack.workdir.glob("*.log"))
+    assert "zqxcanary" not in logs and str(USER_ID) not in logs

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from bot.conversations import ConversationStore
 from bot.settings import rasa_auth_token, sender_id_secret
 from tools.model import ROOT, model_path
 
@@ -86,6 +87,7 @@ def main() -> int:
     py = sys.executable
     token = rasa_auth_token()
     sender_id_secret()  # create it now, before two processes race to
+    ConversationStore().purge()  # retention applies to local runs too
     actions = Service("action server", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
                       LOGS / "actions.log", {"SANIC_HOST": "127.0.0.1"})
     rasa = Service("Rasa server", [py, "-m", "rasa", "run", "--model", str(model), "--endpoints", "endpoints.yml",

@@ -1,0 +1,64 @@
+"""Deleting what Rasa keeps: one user's conversation (/forget, /exit) and everything older than the
+retention period. Works on Rasa's SQL tracker store (its `events` table), SQLite by default.
+
+Run the retention purge by hand with `python -m bot.conversations purge` (the Telegram bot also runs
+it every hour).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from functools import lru_cache
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
+
+from bot.settings import VAR_DIR
+
+logger = logging.getLogger(__name__)
+TRACKER_DB_URL = os.environ.get("TRACKER_DB_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}")
+RETENTION_DAYS = float(os.environ.get("RETENTION_DAYS", "30"))
+
+
+class ConversationStore:
+    def __init__(self, url: str = TRACKER_DB_URL) -> None:
+        self.engine: Engine = create_engine(url, future=True)
+
+    def _has_events(self) -> bool:
+        return inspect(self.engine).has_table("events")
+
+    def forget(self, sender_id: str) -> int:
+        """Delete every stored event of one conversation; returns how many were deleted."""
+        if not self._has_events():
+            return 0
+        with self.engine.begin() as conn:
+            return conn.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}).rowcount
+
+    def purge(self, days: float = RETENTION_DAYS) -> int:
+        """Delete events older than ``days`` days; returns how many were deleted."""
+        if not self._has_events():
+            return 0
+        cutoff = time.time() - days * 86400
+        with self.engine.begin() as conn:
+            deleted = conn.execute(text("DELETE FROM events WHERE timestamp < :c"), {"c": cutoff}).rowcount
+        logger.info("retention: deleted %d events older than %s days", deleted, days)
+        return deleted
+
+
+@lru_cache(maxsize=1)
+def store() -> ConversationStore:
+    return ConversationStore()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Delete stored conversations older than the retention period.")
+    parser.add_argument("command", choices=["purge"])
+    parser.add_argument("--days", type=float, default=RETENTION_DAYS, help=f"default: RETENTION_DAYS ({RETENTION_DAYS:g})")
+    args = parser.parse_args()
+    print(f"Deleted {store().purge(args.days)} events older than {args.days:g} days.")
+
+
+if __name__ == "__main__":
+    main()
