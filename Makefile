@@ -27,6 +27,7 @@ run: train  ## Start the action server, Rasa and a front end (Telegram if TELEGR
 	@$(PY) -m tools.stack
 
 test: train  ## Run the test suite (uses the same trained model)
+	@tools/ensure_chromium.sh
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 eval: train  ## Evaluate the NLU model on the held-out test set in nlu_data/test/

@@ -23,6 +23,7 @@ from tools.model import ROOT, model_path
 LOGS = ROOT / "var" / "logs"
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
 ACTIONS_PORT = 5055  # endpoints.yml points Rasa here
+WEBCHAT_PORT = int(os.environ.get("WEBCHAT_PORT", "8080"))
 READY_TIMEOUT_S = 240
 
 
@@ -90,16 +91,21 @@ def main() -> int:
     ConversationStore().purge()  # retention applies to local runs too
     actions = Service("action server", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
                       LOGS / "actions.log", {"SANIC_HOST": "127.0.0.1"})
+    servers = [actions]
     rasa = Service("Rasa server", [py, "-m", "rasa", "run", "--model", str(model), "--endpoints", "endpoints.yml",
                                    "--credentials", "credentials.yml", "--interface", "127.0.0.1",
                                    "--port", str(RASA_PORT), "--enable-api", "--auth-token", token],
                    LOGS / "rasa.log")
+    servers.append(rasa)
     telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))
+    local_chat = os.environ.get("LOCAL_CHAT", "both")  # both | web | console
+    if not telegram and local_chat in ("both", "web"):  # the local web chat runs beside the terminal chat
+        servers.append(Service("web chat", [py, "-m", "bot.webchat"], LOGS / "webchat.log",
+                               {"RASA_URL": f"http://127.0.0.1:{RASA_PORT}", "WEBCHAT_PORT": str(WEBCHAT_PORT)}))
     front = Service("Telegram bot" if telegram else "local chat",
                     [py, "-m", "bot.telegram_app" if telegram else "bot.console"],
                     LOGS / "bot.log" if telegram else None,
                     {"RASA_URL": f"http://127.0.0.1:{RASA_PORT}"})
-    servers = [actions, rasa]
     running: list[Service] = []
 
     def stop_all(*_: object) -> None:
@@ -120,8 +126,12 @@ def main() -> int:
         print(" ready.")
         if telegram:
             print("Telegram bot running. Press Ctrl-C to stop.")
-        front.start()
-        running.append(front)
+        else:
+            if local_chat != "console":
+                print(f"Web chat: http://127.0.0.1:{WEBCHAT_PORT}" + ("" if local_chat == "web" else "  (or chat here below)"))
+        if telegram or local_chat in ("both", "console"):
+            front.start()
+            running.append(front)
         while True:
             for service in running:
                 code = service.proc.poll()

@@ -1,0 +1,89 @@
+"""A small local web chat (aiohttp, plain HTML and JS) for trying the bot without Telegram.
+
+Served by `make run` at http://127.0.0.1:8080 when no TELEGRAM_BOT_TOKEN is set. It uses the same
+bridge as the Telegram bot and renders the same things: buttons, the location request (browser
+geolocation beside the place picker) and service details with tappable phone numbers. Each browser
+gets a random session cookie; Rasa sees only its keyed hash.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.messages import messages
+from bot.privacy import sender_id
+from bot.rasa_bridge import RasaBridge, RasaUnavailable
+from bot.settings import RASA_URL
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("web")
+COOKIE = "chat_session"
+MAX_TEXT = 4096
+
+
+def session_of(request: web.Request) -> tuple[str, bool]:
+    existing = request.cookies.get(COOKIE)
+    if existing and len(existing) <= 64:
+        return existing, False
+    return secrets.token_urlsafe(24), True
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """{"text": "..."} for typed text, {"payload": "/intent{...}", "metadata": {...}} for buttons and locations."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="JSON expected")
+    session, new = session_of(request)
+    sender = sender_id("web", session)
+    rasa: RasaBridge = request.app["rasa"]
+    text = str(body.get("text") or "")[:MAX_TEXT]
+    payload = body.get("payload")
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+    try:
+        if payload:
+            replies = await rasa.send_payload(sender, str(payload), metadata)
+        elif text.strip():
+            replies = await rasa.send_text(sender, text)
+        else:
+            replies = [{"text": messages()["empty_message"]}]
+    except RasaUnavailable as exc:
+        logger.warning("Rasa unavailable (%s)", exc)
+        replies = []
+    response = web.json_response({"replies": replies or [{"text": messages()["rasa_unavailable"]}]})
+    if new:
+        response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", max_age=30 * 86400)
+    return response
+
+
+async def close_bridge(app: web.Application) -> None:
+    await app["rasa"].close()
+
+
+def create_app(rasa_url: str = RASA_URL) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    app["rasa"] = RasaBridge(rasa_url)
+    app.router.add_get("/", index)
+    app.router.add_post("/api/message", post_message)
+    app.router.add_static("/static/", STATIC)
+    app.on_cleanup.append(close_bridge)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    port = int(os.environ.get("WEBCHAT_PORT", "8080"))
+    web.run_app(create_app(), host="127.0.0.1", port=port, print=None)
+
+
+if __name__ == "__main__":
+    main()
