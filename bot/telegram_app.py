@@ -28,7 +28,7 @@ from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge, RasaUnavailable
-from bot.settings import RASA_URL
+from bot.settings import RASA_URL, local_secret
 
 logger = logging.getLogger(__name__)
 
@@ -263,11 +263,28 @@ def build_application(token: str, base_url: Optional[str] = None, rasa_url: Opti
     return app
 
 
+def webhook_settings() -> Optional[dict]:
+    """Webhook mode when TELEGRAM_WEBHOOK_URL is set (behind a reverse proxy that terminates TLS):
+    Telegram must send the secret token with every update, so forged updates are refused."""
+    url = os.environ.get("TELEGRAM_WEBHOOK_URL")
+    if not url:
+        return None
+    return {"listen": os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+            "port": int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")),
+            "url_path": os.environ.get("TELEGRAM_WEBHOOK_PATH", "telegram"),
+            "webhook_url": url,
+            "secret_token": local_secret("telegram_webhook_secret", "TELEGRAM_WEBHOOK_SECRET")[:256]}
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token in URLs
     app = build_application(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL"))
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    webhook = webhook_settings()
+    if webhook:
+        app.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
 if __name__ == "__main__":

@@ -193,3 +193,105 @@ async def test_message_text_never_reaches_the_logs(telegram: FakeTelegram, rasa_
     await telegram.wait_for(14, 1)
     logs = caplog.text + "".join(p.read_text(errors="replace") for p in rasa_stack.workdir.glob("*.log"))
     assert "zqxcanary" not in logs and str(USER_ID) not in logs
+
+
+class SwitchableRasa:
+    """A pass-through to the real Rasa that can be taken down and brought back on the same port,
+    or made slow: the faults a front end must survive without a restart."""
+
+    def __init__(self, target: str) -> None:
+        self.target, self.port, self.delay_s = target, free_port(), 0.0
+        self.runner = None
+
+    async def forward(self, request):
+        from aiohttp import ClientSession, web
+
+        await asyncio.sleep(self.delay_s)
+        async with ClientSession() as client:
+            async with client.post(self.target + request.path, data=await request.read(),
+                                   headers={"Content-Type": "application/json"}) as resp:
+                return web.Response(body=await resp.read(), status=resp.status, content_type="application/json")
+
+    async def up(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.forward)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    async def down(self) -> None:
+        await self.runner.cleanup()
+
+
+async def test_rasa_stopped_mid_conversation_then_back(rasa_stack: RasaStack) -> None:
+    rasa = SwitchableRasa(rasa_stack.url)
+    await rasa.up()
+    fake = await FakeTelegram().start()
+    app = await running_bot(fake, f"http://127.0.0.1:{rasa.port}")
+    try:
+        fake.send_text(15, USER_ID, "what is trafficking")
+        assert "📞" in (await fake.wait_for(15, 1))[0]["text"]
+        await rasa.down()
+        fake.send_text(15, USER_ID, "child marriage law")
+        assert "999" in (await fake.wait_for(15, 2, timeout=15))[1]["text"]  # apology with the numbers
+        await rasa.up()
+        fake.send_text(15, USER_ID, "/hotlines")
+        assert "16430" in (await fake.wait_for(15, 3))[2]["text"]  # recovered without a restart
+    finally:
+        await stop_bot(app)
+        await fake.stop()
+        await rasa.down()
+
+
+async def test_slow_rasa_gets_an_apology_within_seconds(rasa_stack: RasaStack) -> None:
+    rasa = SwitchableRasa(rasa_stack.url)
+    rasa.delay_s = 60
+    await rasa.up()
+    fake = await FakeTelegram().start()
+    app = await running_bot(fake, f"http://127.0.0.1:{rasa.port}")
+    try:
+        started = asyncio.get_running_loop().time()
+        fake.send_text(16, USER_ID, "hello")
+        sent = await fake.wait_for(16, 1, timeout=20)
+        assert "999" in sent[0]["text"] and "1098" in sent[0]["text"]
+        assert asyncio.get_running_loop().time() - started < 10  # RASA_TIMEOUT_S is 6 s
+    finally:
+        await stop_bot(app)
+        await fake.stop()
+        await rasa.down()
+
+
+async def test_webhook_mode_accepts_only_updates_with_the_secret(rasa_stack: RasaStack, monkeypatch) -> None:
+    from aiohttp import ClientSession
+
+    from bot.telegram_app import webhook_settings
+
+    port = free_port()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.org/telegram")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", str(port))
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret-token")
+    settings = webhook_settings()
+    fake = await FakeTelegram().start()
+    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_stack.url)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_webhook(**settings)
+    try:
+        set_webhook = [p for m, p in fake.calls if m == "setWebhook"][0]
+        assert set_webhook["url"] == "https://bot.example.org/telegram" and set_webhook["secret_token"] == "s3cret-token"
+        update = {"update_id": 1, "message": fake.message(17, USER_ID, "/hotlines")}
+        async with ClientSession() as client:
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
+                assert resp.status == 403
+            async with client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as resp:
+                assert resp.status == 200
+        assert "16430" in (await fake.wait_for(17, 1))[0]["text"]
+        assert len(fake.sent(17)) == 1  # the forged update was not processed
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
