@@ -33,8 +33,9 @@ test: train  ## Run the test suite (uses the same trained model)
 eval: train  ## Evaluate the NLU model on the held-out test set in nlu_data/test/
 	@$(PY) -m tools.evaluate
 
-bench: setup  ## Run the benchmarks (not part of the tests)
+bench: train  ## Run the benchmarks (not part of the tests): directory, then end-to-end load
 	@$(PY) benchmarks/bench_directory.py
+	@$(PY) benchmarks/bench_load.py $(BENCH_ARGS)
 
 lock:  ## Re-resolve requirements.in into the full pinned requirements.txt
 	@tmp=$$(mktemp -d) && PYTHON="$(PYTHON)" && $${PYTHON:-python3.10} -m venv $$tmp/v && \
