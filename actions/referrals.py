@@ -216,4 +216,13 @@ def nearest_services(intent: str, origin: Union[Place, Point], lang: str) -> Rep
             lines.append(f"   ☎ {t('phone', lang)}: {', '.join(s.phones)}" if s.phones else f"   ☎ {t('no_phone', lang)}")
             lines.append(f"   ✔ {t('last_verified', lang, date=format_date(s.verified_on, lang))}")
     lines += ["", t("helplines_header", lang), *helpline_lines(spec["helplines"], lang)]
-    return Reply("\n".join(lines), buttons)
+    return Reply("\n".join(lines), buttons, venues(result.results, lang))
+
+
+def venues(services: list, lang: str) -> Optional[dict]:
+    """Map pins for services whose own location is known. A district-level point is only the district
+    town, so it gets no pin: a pin there would send someone to the wrong place."""
+    pins = [{"latitude": s.lat, "longitude": s.lon, "title": (s.name_bn if lang == "bn" and s.name_bn else s.name_en)[:64],
+             "address": (s.address or s.district or "")[:64]}
+            for s in services if s.coord_precision == "exact" and s.lat is not None and s.lon is not None]
+    return {"venues": pins} if pins else None

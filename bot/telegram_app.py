@@ -109,6 +109,10 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
         replies = [{"text": messages()["rasa_unavailable"]}]
     for reply in replies:
         custom = reply.get("custom") or {}
+        for venue in custom.get("venues") or []:  # after the text that describes them
+            sent = await context.bot.send_venue(update.effective_chat.id, venue["latitude"], venue["longitude"],
+                                                venue["title"], venue["address"] or "-")
+            remember(context, sent.message_id)
         if custom.get("request_location"):
             if update.effective_chat.type == ChatType.PRIVATE:  # location buttons only work in private chats
                 keyboard = ReplyKeyboardMarkup([[KeyboardButton(custom.get("button") or "📍", request_location=True)]],

@@ -114,3 +114,22 @@ def test_unverified_services_are_never_shown(directory: Directory) -> None:
     for category in referrals.CATEGORY_INTENTS:
         body = texts(run(category, {"location": "Dhaka"})[0])
         assert not any(name in body for name in unverified)
+
+
+def test_exact_locations_get_a_map_pin_and_verified_phones_are_shown(directory: Directory, tmp_path) -> None:
+    """A (test-only) verified shelter with exact coordinates and a phone: the reply shows the number
+    and carries a venue pin; district-level services never get a pin."""
+    csv_file = tmp_path / "extra.csv"
+    csv_file.write_text(
+        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,verified_on,notes\n"
+        "test-shelter,Test Shelter Khulna,টেস্ট আশ্রয়,shelter,Khulna,Khulna,,1 Test Road,01711-123456,,22.81,89.56,"
+        "children,test fixture,yes,2026-11-01,\n", encoding="utf-8")
+    report = directory.import_csv(csv_file)
+    assert not getattr(report, "errors", None)
+    messages, _ = run("find_shelter", {"location": "Khulna"})
+    assert "01711123456" in texts(messages).replace("-", "") and "1 Test Road" in texts(messages)
+    pins = [m["custom"] for m in messages if m.get("custom")]
+    assert pins == [{"venues": [{"latitude": 22.81, "longitude": 89.56, "title": "Test Shelter Khulna",
+                                 "address": "1 Test Road"}]}]
+    messages, _ = run("find_legal_aid", {"location": "Khulna"})
+    assert not any(m.get("custom") for m in messages)

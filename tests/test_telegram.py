@@ -295,3 +295,19 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(rasa_stack: Ras
         await app.stop()
         await app.shutdown()
         await fake.stop()
+
+
+async def test_services_with_exact_locations_follow_as_venue_pins(telegram: FakeTelegram, rasa_stack: RasaStack,
+                                                                  tmp_path) -> None:
+    from referral_directory import Directory
+
+    csv_file = tmp_path / "extra.csv"
+    csv_file.write_text(
+        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,verified_on,notes\n"
+        "test-shelter-2,Test Shelter Rajshahi,টেস্ট আশ্রয় রাজশাহী,shelter,Rajshahi,Rajshahi,,2 Test Road,,,24.37,88.60,"
+        "children,test fixture,yes,2026-11-01,\n", encoding="utf-8")
+    Directory.open(f"sqlite:///{rasa_stack.workdir / 'referral.db'}").import_csv(csv_file)
+    telegram.send_text(18, USER_ID + 9, "shelter in rajshahi")
+    venue = (await telegram.wait_for(18, 1, method="sendVenue"))[0]
+    assert (venue["latitude"], venue["longitude"], venue["title"]) == (24.37, 88.6, "Test Shelter Rajshahi")
+    assert "Test Shelter Rajshahi" in telegram.sent(18)[0]["text"]  # the text comes first
