@@ -47,6 +47,12 @@ class RasaBridge:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
+    async def _post(self, body: dict) -> Any:
+        async with self._slots, self._client().post(f"{self.url}/webhooks/rest/webhook", json=body) as resp:
+            if resp.status != 200:
+                raise RasaUnavailable(f"HTTP {resp.status}")
+            return await resp.json()
+
     async def send_text(self, sender: str, text: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
         """A message the user typed. A leading "/" is dropped so typed text can't pose as a button payload."""
         return await self.send_payload(sender, normalize_text(text).lstrip("/").strip(), metadata)
@@ -55,10 +61,9 @@ class RasaBridge:
         """A message or button payload ("/help") exactly as given. Returns Rasa's reply messages."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         try:
-            async with self._slots, self._client().post(f"{self.url}/webhooks/rest/webhook", json=body) as resp:
-                if resp.status != 200:
-                    raise RasaUnavailable(f"HTTP {resp.status}")
-                replies = await resp.json()
+            # One deadline for queueing behind other chats *and* Rasa's answer, so that under overload a
+            # user still hears back (the apology carries the emergency numbers) within the timeout.
+            replies = await asyncio.wait_for(self._post(body), self.timeout.total)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
         if not isinstance(replies, list):

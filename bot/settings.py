@@ -10,7 +10,7 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
 SECRETS_DIR = VAR_DIR / "secrets"
 
 RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-RASA_TIMEOUT_S = float(os.environ.get("RASA_TIMEOUT_S", "6"))
+RASA_TIMEOUT_S = float(os.environ.get("RASA_TIMEOUT_S", "4.5"))  # < 5 s even when queued
 RASA_MAX_CONCURRENT = int(os.environ.get("RASA_MAX_CONCURRENT", "16"))
 
 
