@@ -11,7 +11,7 @@ import uuid
 
 from bot.messages import messages
 from bot.privacy import sender_id
-from bot.rasa_bridge import RasaBridge, RasaUnavailable
+from bot.rasa_bridge import RasaBridge
 
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/set_language", "/hotlines": "/hotline_numbers"}
 GPS_HELP = "     (Telegram would show a 📍 button here. In this chat type /gps LAT,LON to share a location, e.g. /gps 23.17,89.21)"
@@ -51,21 +51,18 @@ async def chat() -> None:
                 continue
             try:
                 if text.isdigit() and 1 <= int(text) <= len(buttons):
-                    replies = await rasa.send_payload(sender, buttons[int(text) - 1]["payload"])
+                    replies = await rasa.reply(sender, buttons[int(text) - 1]["payload"], payload=True)
                 elif text.lower().startswith("/gps"):
                     lat, _, lon = text[4:].strip().partition(",")
-                    replies = await rasa.send_payload(sender, "/inform_location", {"lat": float(lat), "lon": float(lon)})
+                    replies = await rasa.reply(sender, "/inform_location", payload=True,
+                                               metadata={"lat": float(lat), "lon": float(lon)})
                 elif text.split()[0].lower() in COMMANDS:
-                    replies = await rasa.send_payload(sender, COMMANDS[text.split()[0].lower()])
+                    replies = await rasa.reply(sender, COMMANDS[text.split()[0].lower()], payload=True)
                 else:
-                    replies = await rasa.send_text(sender, text)
-            except ValueError:
+                    replies = await rasa.reply(sender, text)
+            except ValueError:  # /gps with something that is not LAT,LON
                 replies = [{"text": GPS_HELP.strip()}]
-            except RasaUnavailable:
-                replies = [{"text": messages()["rasa_unavailable"]}]
             buttons = render(replies) or buttons
-            if not replies:
-                print("\nBot: " + messages()["rasa_unavailable"].replace("\n", "\n     "))
 
 
 if __name__ == "__main__":

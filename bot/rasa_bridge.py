@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 import aiohttp
 
+from bot.messages import messages
 from bot.settings import RASA_MAX_CONCURRENT, RASA_TIMEOUT_S, RASA_URL
 from safety.text import normalize_text
 
@@ -52,6 +53,18 @@ class RasaBridge:
             if resp.status != 200:
                 raise RasaUnavailable(f"HTTP {resp.status}")
             return await resp.json()
+
+    async def reply(self, sender: str, message: str, *, payload: bool = False,
+                    metadata: Optional[dict] = None) -> list[dict[str, Any]]:
+        """Rasa's replies; when Rasa is unavailable or says nothing, the apology with the emergency
+        numbers instead, so that no front end ever leaves a user in silence."""
+        try:
+            send = self.send_payload if payload else self.send_text
+            replies = await send(sender, message, metadata)
+        except RasaUnavailable as exc:
+            logger.warning("Rasa unavailable (%s)", exc)
+            replies = []
+        return replies or [{"text": messages()["rasa_unavailable"]}]
 
     async def send_text(self, sender: str, text: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
         """A message the user typed. A leading "/" is dropped so typed text can't pose as a button payload."""

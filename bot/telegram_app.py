@@ -27,7 +27,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.messages import messages
 from bot.privacy import sender_id
-from bot.rasa_bridge import RasaBridge, RasaUnavailable
+from bot.rasa_bridge import RasaBridge
 from bot.settings import RASA_URL, local_secret
 
 logger = logging.getLogger(__name__)
@@ -105,8 +105,6 @@ async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[dict]) -> None:
     """Render Rasa's replies: text (split), buttons (inline keyboard), the location request (reply keyboard)."""
     payloads = context.bot_data.setdefault("payloads", {})
-    if not replies:
-        replies = [{"text": messages()["rasa_unavailable"]}]
     for reply in replies:
         custom = reply.get("custom") or {}
         for venue in custom.get("venues") or []:  # after the text that describes them
@@ -132,13 +130,7 @@ async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: 
                    metadata: Optional[dict] = None) -> None:
     rasa: RasaBridge = context.bot_data["rasa"]
     sender = sender_id("telegram", update.effective_user.id)
-    try:
-        send = rasa.send_payload if payload else rasa.send_text
-        replies = await send(sender, message, metadata)
-    except RasaUnavailable as exc:
-        logger.warning("Rasa unavailable (%s)", exc)
-        replies = [{"text": messages()["rasa_unavailable"]}]
-    await send_replies(update, context, replies)
+    await send_replies(update, context, await rasa.reply(sender, message, payload=payload, metadata=metadata))
 
 
 def is_private(update: Update) -> bool:

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.messages import messages
 from bot.privacy import sender_id
-from bot.rasa_bridge import RasaBridge, RasaUnavailable
+from bot.rasa_bridge import RasaBridge
 from bot.settings import RASA_URL
 
 logger = logging.getLogger(__name__)
@@ -48,17 +48,13 @@ async def post_message(request: web.Request) -> web.Response:
     text = str(body.get("text") or "")[:MAX_TEXT]
     payload = body.get("payload")
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-    try:
-        if payload:
-            replies = await rasa.send_payload(sender, str(payload), metadata)
-        elif text.strip():
-            replies = await rasa.send_text(sender, text)
-        else:
-            replies = [{"text": messages()["empty_message"]}]
-    except RasaUnavailable as exc:
-        logger.warning("Rasa unavailable (%s)", exc)
-        replies = []
-    response = web.json_response({"replies": replies or [{"text": messages()["rasa_unavailable"]}]})
+    if payload:
+        replies = await rasa.reply(sender, str(payload), payload=True, metadata=metadata)
+    elif text.strip():
+        replies = await rasa.reply(sender, text)
+    else:
+        replies = [{"text": messages()["empty_message"]}]
+    response = web.json_response({"replies": replies})
     if new:
         response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", max_age=30 * 86400)
     return response
