@@ -58,8 +58,8 @@ def gazetteer_place(level: str, value: str) -> Optional[Place]:
     """A place chosen from the picker: exact names, no fuzzy matching ("District" or "District/Upazila")."""
     g = gazetteer.load()
     if level == "division" and value in g.divisions:
-        hq = next(d for d in g.districts.values() if d.division == value and d.name_en == value) \
-            if value in g.districts else next(d for d in g.districts.values() if d.division == value)
+        # The division's point: its namesake HQ district (every division has one), else any district of it.
+        hq = g.districts.get(value) or next(d for d in g.districts.values() if d.division == value)
         return Place("division", value, None, None, g.divisions[value].name_bn, hq.lat, hq.lon, "division")
     district, _, upazila = value.partition("/")
     d = g.districts.get(district)

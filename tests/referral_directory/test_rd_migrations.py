@@ -128,24 +128,21 @@ def open_concurrently(url: str, n: int = 2) -> list:
     return [o.strip() for o, _ in outs]
 
 
-def test_two_processes_open_a_new_sqlite_database_at_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def assert_concurrent_first_open_seeds_once(url):
     assert open_concurrently(url) == ["225", "225"]
     d = Directory.open(url)
     try:
         assert counts(d) == EXPECTED
     finally:
         d.close()
+
+
+def test_two_processes_open_a_new_sqlite_database_at_once(tmp_path):
+    assert_concurrent_first_open_seeds_once(f"sqlite:///{tmp_path / 'race.db'}")
 
 
 def test_two_processes_open_a_new_postgresql_database_at_once(pg_database_factory):
-    url = pg_database_factory()
-    assert open_concurrently(url) == ["225", "225"]
-    d = Directory.open(url)
-    try:
-        assert counts(d) == EXPECTED
-    finally:
-        d.close()
+    assert_concurrent_first_open_seeds_once(pg_database_factory())
 
 
 def test_alembic_cli_works_from_another_directory(tmp_path):
