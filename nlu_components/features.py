@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from safety.text import BANGLA_DIGITS, collapse_repeats, normalize_text
+from safety.text import canonical
 
 TOKEN_PATTERN = r"(?u)[\w\u0980-\u09ff\u200c\u200d]+"
 _BANGLA_FOLD = str.maketrans({"ী": "ি", "ূ": "ু", "ণ": "ন", "ষ": "শ", "স": "শ", "ঋ": "রি", "ঈ": "ই", "ঊ": "উ",
@@ -27,7 +27,7 @@ _DOUBLE = re.compile(r"([a-z])\1+")
 
 def prepare(text: str) -> str:
     """The normalised message the features are computed on."""
-    return collapse_repeats(normalize_text(text).lower().translate(BANGLA_DIGITS))
+    return canonical(text)
 
 
 def fold(text: str) -> str:

@@ -26,11 +26,16 @@ def collapse_repeats(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
+def canonical(text: str) -> str:
+    """Normalised, lower case, Latin digits, stretched letters collapsed: what the classifier and
+    the crisis rules both compare."""
+    return collapse_repeats(normalize_text(text).lower().translate(BANGLA_DIGITS))
+
+
 def match_key(text: str) -> str:
-    """A comparison form: normalised, lower case, Latin digits, no punctuation, repeats collapsed,
-    padded with one space each side so that patterns can anchor on word starts."""
-    text = collapse_repeats(normalize_text(text).lower().translate(BANGLA_DIGITS))
-    text = _NOT_WORD.sub(" ", text).replace("_", " ")
+    """The canonical form without punctuation, padded with one space each side so that patterns can
+    anchor on word starts."""
+    text = _NOT_WORD.sub(" ", canonical(text)).replace("_", " ")
     return " " + _SPACES.sub(" ", text).strip() + " "
 
 
