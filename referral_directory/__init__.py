@@ -38,7 +38,17 @@ or their phones; ``staff=True`` includes them with ``verified=False``.
 
 Categories: shelter, legal_aid, social_protection, medical, counselling, police, helpline, tribunal.
 
-CLI: ``python -m referral_directory --help`` (resolve, find, import, export, stats).
+Upkeep (staff; logic in ``referral_directory.upkeep``):
+``import_csv(path, dry_run=False, verified_on=None, changed_by=None) -> ImportReport`` (``added``,
+``changed``, ``unchanged``, ``ok``, ``problems``, ``changes``; all rows or none; every added/changed row
+is logged in ``rd_service_history`` as ``changed_by``, an opaque staff id, never a name);
+``export_csv(fh) -> int`` (re-importing the unchanged file changes nothing);
+``history(service_id=None, limit=100)``, ``stale(today=None, months=12)``, ``coverage()`` and the
+formatters ``upkeep.stale_text``, ``upkeep.history_text``, ``upkeep.coverage_text`` (lang 'en'|'bn'),
+``upkeep.coverage_csv(cov, fh)``, ``upkeep.coverage_png(cov, path)``.
+
+CLI: ``python -m referral_directory --help`` (resolve, find, import, export, stats, hotlines, history,
+stale, coverage).
 """
 from __future__ import annotations
 

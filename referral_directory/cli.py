@@ -1,4 +1,5 @@
-"""Command line: ``python -m referral_directory {resolve,find,import,export,stats,hotlines}``.
+"""Command line: ``python -m referral_directory {resolve,find,import,export,stats,hotlines,history,stale,
+coverage}``.
 
 Exit codes: 0 ok (including an ambiguous place, which is an answer), 1 not found or invalid data,
 2 usage error.
@@ -25,6 +26,10 @@ EPILOG = """examples:
   python -m referral_directory find 23.17,89.21 --category shelter --limit 5 --staff
   python -m referral_directory import new_services.csv --dry-run
   python -m referral_directory export services_backup.csv
+  python -m referral_directory import services_backup.csv --by staff-7f3a   (after editing it)
+  python -m referral_directory history district-legal-aid-office-jashore
+  python -m referral_directory stale --months 12
+  python -m referral_directory coverage --csv coverage.csv --png coverage.png
   python -m referral_directory stats
 
 database: --database-url, else $DATABASE_URL, else var/referral.db under the project root.
@@ -64,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     i.add_argument("--verified-on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                    help="date to store for verified rows that have no verified_on")
+    i.add_argument("--by", default="cli", metavar="ID",
+                   help="opaque id of who imports, stored in the change history (default: cli); never a name")
     i.add_argument("--json", action="store_true", help="print JSON")
 
     e = sub.add_parser("export", help="write all services as CSV (the import format)")
@@ -75,6 +82,40 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("hotlines", help="national hotlines (verified and current only, unless --staff)")
     h.add_argument("--staff", action="store_true", help="all rows, with their verified/current flags")
     h.add_argument("--json", action="store_true", help="print JSON")
+
+    hi = sub.add_parser("history", help="what imports changed, newest first (all services or one)",
+                        description="The change history written by imports: one line per changed column "
+                                    "(old -> new) or per added service, with who imported (an opaque id) "
+                                    "and when (UTC).")
+    hi.add_argument("service_id", nargs="?", metavar="SERVICE_ID",
+                    help="only this service (its id, as in the export)")
+    hi.add_argument("--limit", "-n", type=int, default=100, help="at most this many changes (default 100)")
+    hi.add_argument("--lang", choices=("en", "bn"), default="en", help="language of the text output")
+    hi.add_argument("--json", action="store_true", help="print JSON")
+
+    st = sub.add_parser("stale", help="entries not verified in the last 12 months (or --months)",
+                        description="Entries to re-check: verified longer ago than --months months "
+                                    "(reason 'outdated': users still see these), verified without a date "
+                                    "('no_date'), and never verified ('unverified', staff only). "
+                                    "Most urgent first.")
+    st.add_argument("--months", type=int, default=12, help="how recent a verification must be (default 12)")
+    st.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                    help="report as of this date (default: today)")
+    st.add_argument("--limit", "-n", type=int, default=50, help="lines of text output (default 50)")
+    st.add_argument("--lang", choices=("en", "bn"), default="en", help="language of the text output")
+    st.add_argument("--json", action="store_true", help="print JSON (every entry)")
+
+    co = sub.add_parser("coverage", help="district x category coverage by verified services, and the gaps",
+                        description="For every district and category: verified and unverified counts and "
+                                    "whether a verified nationwide service covers it. Prints a short "
+                                    "summary; --csv writes the full table, --png a chart.")
+    co.add_argument("--csv", metavar="FILE", help="write the district x category table as CSV")
+    co.add_argument("--png", metavar="FILE", help="write a PNG chart")
+    co.add_argument("--chart", choices=("bars", "grid"), default="bars",
+                    help="bars: districts with/without a verified service per category (default); "
+                         "grid: district x category heat grid")
+    co.add_argument("--lang", choices=("en", "bn"), default="en", help="language of the text summary")
+    co.add_argument("--json", action="store_true", help="print JSON (the whole coverage table)")
     return p
 
 
@@ -186,9 +227,16 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if not Path(args.file).is_file():
         print(f"error: no such file: {args.file}", file=out)
         return NOT_FOUND
+    from .importer import check_changed_by
+
+    try:
+        check_changed_by(args.by)
+    except ValueError as e:
+        print(f"error: --by: {e}", file=out)
+        return USAGE
     d = _open(args)
     try:
-        rep = d.import_csv(args.file, dry_run=args.dry_run, verified_on=args.verified_on)
+        rep = d.import_csv(args.file, dry_run=args.dry_run, verified_on=args.verified_on, changed_by=args.by)
     finally:
         d.close()
     if args.json:
@@ -198,11 +246,29 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         for p in rep.problems:
             print(f"  {p}", file=out)
     else:
-        verb = "would insert" if rep.dry_run else "inserted"
-        print(f"{rep.rows} rows valid; {verb} {rep.inserted}, "
-              f"{'would update' if rep.dry_run else 'updated'} {rep.updated}, unchanged {rep.unchanged}"
-              f"{' (dry run: nothing written)' if rep.dry_run else ''}", file=out)
+        if rep.dry_run:
+            print(f"{rep.rows} rows valid; would add {rep.added}, would change {rep.changed}, "
+                  f"unchanged {rep.unchanged} (dry run: nothing written)", file=out)
+        else:  # "inserted/updated" kept for scripts that read the older wording
+            print(f"{rep.rows} rows valid; added {rep.added}, changed {rep.changed}, unchanged {rep.unchanged} "
+                  f"(inserted {rep.inserted}, updated {rep.updated}; history by {args.by})", file=out)
+        _print_changes(rep.changes, out)
     return OK if rep.ok else NOT_FOUND
+
+
+def _shown(value: Optional[str]) -> str:
+    return repr(value) if value else "(empty)"
+
+
+def _print_changes(changes: List[dict], out: TextIO, limit: int = 50) -> None:
+    for c in changes[:limit]:
+        if c["action"] == "added":
+            print(f"  + {c['service_id']}: {c['name_en']}", file=out)
+        else:
+            print(f"  ~ {c['service_id']}: " + "; ".join(
+                f"{f['field']} {_shown(f['old'])} -> {_shown(f['new'])}" for f in c["fields"]), file=out)
+    if len(changes) > limit:
+        print(f"  ... and {len(changes) - limit} more", file=out)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -257,6 +323,64 @@ def cmd_hotlines(args: argparse.Namespace, out: TextIO) -> int:
     return OK if rows else NOT_FOUND
 
 
+def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .upkeep import history_text
+
+    if args.limit < 1:
+        print("error: --limit must be at least 1", file=err)
+        return USAGE
+    d = _open(args)
+    try:
+        rows = d.history(args.service_id, limit=args.limit)
+    finally:
+        d.close()
+    if args.json:
+        _print_json(rows, out)
+    else:
+        print(history_text(rows, args.lang, limit=args.limit), file=out)
+    return OK
+
+
+def cmd_stale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .upkeep import stale_text
+
+    if args.months < 1 or args.limit < 1:
+        print("error: --months and --limit must be at least 1", file=err)
+        return USAGE
+    d = _open(args)
+    try:
+        rows = d.stale(today=args.today, months=args.months)
+    finally:
+        d.close()
+    if args.json:
+        _print_json(rows, out)
+    else:
+        print(stale_text(rows, args.lang, months=args.months, limit=args.limit), file=out)
+    return OK
+
+
+def cmd_coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .upkeep import coverage_csv, coverage_png, coverage_text
+
+    d = _open(args)
+    try:
+        cov = d.coverage()
+    finally:
+        d.close()
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            n = coverage_csv(cov, fh)
+        print(f"wrote {n} rows to {args.csv}", file=err)
+    if args.png:
+        coverage_png(cov, args.png, kind=args.chart)
+        print(f"wrote {args.chart} chart to {args.png}", file=err)
+    if args.json:
+        _print_json(cov, out)
+    else:
+        print(coverage_text(cov, args.lang), file=out)
+    return OK
+
+
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     """Run the CLI; returns the exit code (argparse usage errors give 2)."""
     out = out or sys.stdout
@@ -276,6 +400,12 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         return cmd_export(args, out, err)
     if args.command == "stats":
         return cmd_stats(args, out)
+    if args.command == "history":
+        return cmd_history(args, out, err)
+    if args.command == "stale":
+        return cmd_stale(args, out, err)
+    if args.command == "coverage":
+        return cmd_coverage(args, out, err)
     return cmd_hotlines(args, out)
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO, Union
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from . import categories, db, importer
+from . import categories, db, importer, upkeep
 from . import gazetteer as gz
 from .models import Hotline, Service
 from .nearest import NearestResult, ServiceResult, _result, nearest
@@ -109,27 +109,42 @@ class Directory:
                                   bool(r.verified), bool(r.current), r.status_notes) for r in conn.execute(stmt)]
 
     # -- data management ------------------------------------------------------------------------------
-    def import_csv(self, path: Union[str, Path], dry_run: bool = False,
-                   verified_on: Optional[dt.date] = None) -> importer.ImportReport:
-        """Validate every row, then upsert all of them in one transaction (or nothing)."""
-        return importer.import_file(self.engine, Path(path), dry_run, verified_on)
+    def import_csv(self, path: Union[str, Path], dry_run: bool = False, verified_on: Optional[dt.date] = None,
+                   changed_by: Optional[str] = None) -> importer.ImportReport:
+        """Validate every row, then upsert all of them in one transaction (or nothing), recording each
+        added/changed row in the history as ``changed_by`` (an opaque staff id, never a name).
+        ``verified_on``: date for verified rows that have none. Report: added, changed, unchanged, ok."""
+        return importer.import_file(self.engine, Path(path), dry_run, verified_on, changed_by)
 
     def export_csv(self, fh: TextIO) -> int:
+        """Every service in the import format (re-importing it unchanged changes nothing); returns rows."""
         with self.engine.connect() as conn:
             return importer.export_csv(conn, fh)
+
+    def history(self, service_id: Optional[str] = None, limit: int = 100) -> List[Dict[str, Any]]:
+        """Changes made by imports, newest first (see referral_directory.upkeep.history)."""
+        with self.engine.connect() as conn:
+            return upkeep.history(conn, service_id, limit)
+
+    def stale(self, today: Optional[dt.date] = None, months: int = 12) -> List[Dict[str, Any]]:
+        """Entries not verified in the last ``months`` months, with the reason (see upkeep.stale)."""
+        with self.engine.connect() as conn:
+            return upkeep.stale(conn, today, months)
+
+    def coverage(self) -> Dict[str, Any]:
+        """District x category coverage by verified services, and the gaps (see upkeep.coverage)."""
+        with self.engine.connect() as conn:
+            return upkeep.coverage(conn)
 
     def stats(self) -> Dict[str, Any]:
         """Counts per category and district, and the districts with no verified service per category
         (a verified nationwide service, e.g. every police station's desk, covers every district)."""
-        t = Service.__table__
         g = gz.load()
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.category, t.c.district, t.c.verified, t.c.nationwide,
-                                       func.count()).group_by(t.c.category, t.c.district, t.c.verified,
-                                                              t.c.nationwide)).all()
+            rows = upkeep.service_counts(conn)
         by_cat: Dict[str, Dict[str, int]] = {c: {"total": 0, "verified": 0} for c in categories.CATEGORIES}
         by_dist: Dict[str, Dict[str, int]] = {}
-        covered: Dict[str, set] = {c: set() for c in categories.CATEGORIES}
+        covered = upkeep.covered_districts(rows)
         total = verified = 0
         for cat, dist, ver, nationwide, n in rows:
             total += n
@@ -140,11 +155,6 @@ class Directory:
             d = by_dist.setdefault(key, {"total": 0, "verified": 0})
             d["total"] += n
             d["verified"] += n if ver else 0
-            if ver:
-                if nationwide:
-                    covered[cat] |= set(g.districts)
-                elif dist:
-                    covered[cat].add(dist)
         gaps = {c: sorted(set(g.districts) - covered[c]) for c in categories.CATEGORIES}
         return {"total": total, "verified": verified, "by_category": by_cat,
                 "by_district": dict(sorted(by_dist.items())), "districts_without_verified": gaps}

@@ -12,6 +12,11 @@ shipped services.csv - which has ``phone`` and no id/lat/lon - is a valid import
   upazila, else district, HQ point. Export writes lat/lon only for 'exact' rows, so a round trip is stable.
 - verified_on: YYYY-MM-DD; required for verified rows unless a default is given (--verified-on).
 Upsert: by id when given, else by (name_en, district); new rows without id get a slug id.
+
+Round trip: export -> import of an unchanged file changes nothing (no row, no history). Coordinates
+are kept to 7 decimals (about 1 cm), so the exported text is short enough that a spreadsheet keeps it
+exactly. Every added or changed row writes ``rd_service_history`` rows in the same transaction: one
+per changed column (old and new value as they appear in the CSV), or one ``added`` row.
 """
 from __future__ import annotations
 
@@ -21,14 +26,14 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from . import categories, geo, phones
 from . import gazetteer as gz
-from .models import Service
+from .models import Service, ServiceHistory
 from .text import fold, nfc
 
 COLUMNS = ["id", "name_en", "name_bn", "category", "division", "district", "upazila", "address", "phone",
@@ -38,7 +43,10 @@ ALIASES = {"phones": "phone", "last_verified": "verified_on"}
 YES = {"yes", "y", "true", "1", "হ্যাঁ"}
 NO = {"no", "n", "false", "0", "না"}
 MAX_KM_FROM_OWN_DISTRICT = 150.0
+COORD_DECIMALS = 7  # ~1 cm; short enough to survive a spreadsheet round trip unchanged
+HISTORY_FIELDS = tuple(c for c in COLUMNS if c != "id")  # what a history row's ``field`` can name
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,95}$")
+_CHANGED_BY = re.compile(r"^[A-Za-z0-9._:@+/=-]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -87,16 +95,29 @@ class ServiceRecord:
 
 @dataclass
 class ImportReport:
+    """What an import did (or, for a dry run, would do). ``added``/``changed`` are the same counts as
+    ``inserted``/``updated`` (kept for older callers); ``changes`` lists each added or changed row:
+    ``{"service_id", "name_en", "action": "added"|"changed", "fields": [{"field", "old", "new"}]}``."""
+
     problems: List[Problem] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     rows: int = 0
     dry_run: bool = False
+    changes: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def added(self) -> int:
+        return self.inserted
+
+    @property
+    def changed(self) -> int:
+        return self.updated
 
     def to_dict(self) -> Dict[str, object]:
         return {"ok": self.ok, "dry_run": self.dry_run, "rows": self.rows, "inserted": self.inserted,
@@ -249,6 +270,7 @@ def validate_row(n: int, row: Dict[str, str], default_verified_on: Optional[dt.d
                 km = geo.haversine_km(lat, lon, hq.lat, hq.lon)
                 if km > MAX_KM_FROM_OWN_DISTRICT:
                     p("lat/lon", f"({lat}, {lon}) is {km:.0f} km from the {district} HQ - wrong district?")
+            lat, lon = round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS)
             precision = "exact"
     if precision is None and district:
         lat, lon, precision = g.point_of(district, upazila)
@@ -326,24 +348,74 @@ def _unique_id(base: str, taken: set) -> str:
     return cand
 
 
-def write(conn: Connection, records: List[ServiceRecord], report: ImportReport) -> None:
-    """Upsert validated records on an open connection (the caller owns the transaction)."""
+def check_changed_by(changed_by: Optional[str]) -> Optional[str]:
+    """An opaque id (a keyed hash, 'cli', ...) or None. Spaces and other characters are refused so a
+    person's name cannot slip into the history table by accident."""
+    if changed_by is None:
+        return None
+    if not isinstance(changed_by, str) or not _CHANGED_BY.match(changed_by):
+        raise ValueError("changed_by must be an opaque id (letters, digits and ._:@+/=-, at most 128 "
+                         "characters), never a person's name")
+    return changed_by
+
+
+def _same(key: str, old: Any, new: Any) -> bool:
+    if key in ("lat", "lon") and old is not None and new is not None:
+        return round(old, COORD_DECIMALS) == round(new, COORD_DECIMALS)
+    return old == new
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value)) or None
+    return str(value)
+
+
+def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[Dict[str, Optional[str]]]:
+    """Per-column differences as staff see them in the CSV (phones joined, yes/no, ISO dates). When only
+    derived values differ (e.g. the gazetteer point of a district moved), the raw columns are listed."""
+    a, b = export_row(old), export_row(new)
+    out = [{"field": c, "old": a[c] or None, "new": b[c] or None} for c in HISTORY_FIELDS if a[c] != b[c]]
+    if not out:
+        out = [{"field": k, "old": _text(old.get(k)), "new": _text(new[k])}
+               for k in new if k not in ("id", "updated_at") and not _same(k, old.get(k), new[k])]
+    return out
+
+
+def write(conn: Connection, records: List[ServiceRecord], report: ImportReport,
+          changed_by: Optional[str] = None, history: bool = True) -> None:
+    """Upsert validated records on an open connection (the caller owns the transaction). With
+    ``history`` (seeding turns it off) every added or changed row writes rd_service_history rows."""
+    changed_by = check_changed_by(changed_by)
     t = Service.__table__
-    existing = {r.id: r for r in conn.execute(select(t)).mappings()}
+    existing = {r.id: dict(r) for r in conn.execute(select(t)).mappings()}
     by_key = {(fold(r["name_en"]), r["district"]): sid for sid, r in existing.items()}
     taken = set(existing)
     inserts: List[Dict[str, object]] = []
-    now = dt.datetime.utcnow()
+    log: List[Dict[str, object]] = []
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     for rec in records:
         sid = rec.id or by_key.get((fold(rec.name_en), rec.district))
         values = rec.values()
         if sid and sid in existing:
             old = existing[sid]
-            if all(old[k] == v for k, v in values.items()):
+            if all(_same(k, old[k], v) for k, v in values.items()):
                 report.unchanged += 1
                 continue
+            fields = field_changes(old, {"id": sid, **values})
             conn.execute(t.update().where(t.c.id == sid).values(**values, updated_at=now))
+            existing[sid] = {**old, **values}
             report.updated += 1
+            report.changes.append({"service_id": sid, "name_en": rec.name_en, "action": "changed",
+                                   "fields": fields})
+            log += [{"service_id": sid, "field": f["field"], "old_value": f["old"], "new_value": f["new"],
+                     "changed_by": changed_by, "changed_at": now} for f in fields]
         else:
             if not sid:
                 base = slugify(rec.name_en)
@@ -355,14 +427,21 @@ def write(conn: Connection, records: List[ServiceRecord], report: ImportReport) 
             existing[sid] = {"id": sid, **values}
             by_key[(fold(rec.name_en), rec.district)] = sid
             report.inserted += 1
+            report.changes.append({"service_id": sid, "name_en": rec.name_en, "action": "added", "fields": []})
+            log.append({"service_id": sid, "field": "added", "old_value": None, "new_value": rec.name_en,
+                        "changed_by": changed_by, "changed_at": now})
     if inserts:
         conn.execute(t.insert(), inserts)  # one executemany
+    if history and log:
+        conn.execute(ServiceHistory.__table__.insert(), log)
 
 
 def import_stream(engine, fh: TextIO, dry_run: bool = False,
-                  default_verified_on: Optional[dt.date] = None) -> ImportReport:
-    """Validate everything; if (and only if) every row is valid, write it all in one transaction.
-    A dry run goes as far as computing inserts/updates, then rolls back."""
+                  default_verified_on: Optional[dt.date] = None,
+                  changed_by: Optional[str] = None) -> ImportReport:
+    """Validate everything; if (and only if) every row is valid, write it all (rows and history) in one
+    transaction. A dry run goes as far as computing inserts/updates, then rolls back."""
+    check_changed_by(changed_by)
     header, rows = read_rows(fh)
     records, problems = validate(header, rows, default_verified_on)
     report = ImportReport(problems=problems, rows=len(rows), dry_run=dry_run)
@@ -370,35 +449,38 @@ def import_stream(engine, fh: TextIO, dry_run: bool = False,
         return report
     if dry_run:
         with engine.connect() as conn:
-            write(conn, records, report)
+            write(conn, records, report, changed_by)
             conn.rollback()
     else:
         with engine.begin() as conn:
-            write(conn, records, report)
+            write(conn, records, report, changed_by)
     return report
 
 
 def import_file(engine, path: Path, dry_run: bool = False,
-                default_verified_on: Optional[dt.date] = None) -> ImportReport:
+                default_verified_on: Optional[dt.date] = None,
+                changed_by: Optional[str] = None) -> ImportReport:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return import_stream(engine, fh, dry_run, default_verified_on)
+        return import_stream(engine, fh, dry_run, default_verified_on, changed_by)
+
+
+def export_row(r: Mapping[str, Any]) -> Dict[str, str]:
+    """One service (a row of rd_services, or an id plus ServiceRecord.values()) as an import-format row."""
+    exact = r["coord_precision"] == "exact"
+    return {
+        "id": r["id"], "name_en": r["name_en"], "name_bn": r["name_bn"] or "", "category": r["category"],
+        "division": r["division"] or "", "district": "ALL" if r["nationwide"] else (r["district"] or ""),
+        "upazila": r["upazila"] or "", "address": r["address"] or "", "phone": "; ".join(r["phones"] or []),
+        "hours": r["hours"] or "", "lat": repr(r["lat"]) if exact else "", "lon": repr(r["lon"]) if exact else "",
+        "serves": r["serves"], "source": r["source"], "verified": "yes" if r["verified"] else "no",
+        "verified_on": r["verified_on"].isoformat() if r["verified_on"] else "", "notes": r["notes"] or "",
+    }
 
 
 def export_rows(conn: Connection) -> List[Dict[str, str]]:
     """Every service as an import-format row (sorted by id, so exports diff cleanly)."""
     t = Service.__table__
-    out = []
-    for r in conn.execute(select(t).order_by(t.c.id)).mappings():
-        exact = r["coord_precision"] == "exact"
-        out.append({
-            "id": r["id"], "name_en": r["name_en"], "name_bn": r["name_bn"] or "", "category": r["category"],
-            "division": r["division"] or "", "district": "ALL" if r["nationwide"] else (r["district"] or ""),
-            "upazila": r["upazila"] or "", "address": r["address"] or "", "phone": "; ".join(r["phones"] or []),
-            "hours": r["hours"] or "", "lat": repr(r["lat"]) if exact else "", "lon": repr(r["lon"]) if exact else "",
-            "serves": r["serves"], "source": r["source"], "verified": "yes" if r["verified"] else "no",
-            "verified_on": r["verified_on"].isoformat() if r["verified_on"] else "", "notes": r["notes"] or "",
-        })
-    return out
+    return [export_row(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()]
 
 
 def export_csv(conn: Connection, fh: TextIO) -> int:

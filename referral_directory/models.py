@@ -136,6 +136,25 @@ class Hotline(Base):
     current = Column(Boolean, nullable=False, default=False)
 
 
+class ServiceHistory(Base):
+    """One changed field of one service, per import (``field='added'`` for a new row). No foreign key to
+    rd_services on purpose: the audit trail must outlive the row. ``changed_by`` is an opaque staff id
+    (a keyed hash from the bot, or what ``--by`` gave the CLI), never a name; ``changed_at`` is UTC."""
+
+    __tablename__ = "rd_service_history"
+    __table_args__ = (
+        Index("ix_rd_service_history_service", "service_id", "changed_at"),
+        Index("ix_rd_service_history_at", "changed_at"),
+    )
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    service_id = Column(String(96), nullable=False)
+    field = Column(String(32), nullable=False)
+    old_value = Column(Text)
+    new_value = Column(Text)
+    changed_by = Column(String(128))
+    changed_at = Column(DateTime, nullable=False)  # naive UTC (portable across SQLite/PostgreSQL)
+
+
 class Meta(Base):
     """Key/value facts about the database itself (e.g. when and from what it was seeded)."""
 

@@ -80,7 +80,7 @@ def seed_if_empty(conn: Connection) -> bool:
     if conn.execute(select(Meta.value).where(Meta.key == "seeded")).first() is not None:
         return False
     seed_gazetteer(conn)
-    importer.write(conn, shipped_service_records(), importer.ImportReport())
+    importer.write(conn, shipped_service_records(), importer.ImportReport(), history=False)  # the baseline
     conn.execute(Hotline.__table__.insert(), hotline_rows())
     conn.execute(Meta.__table__.insert(), [
         {"key": "seeded", "value": json.dumps({"at": dt.datetime.utcnow().isoformat(timespec="seconds"),
