@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 from bot.settings import VAR_DIR
+from bot.trends import TrendStore
 
 logger = logging.getLogger(__name__)
 TRACKER_DB_URL = os.environ.get("TRACKER_DB_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}")
@@ -30,14 +31,24 @@ class ConversationStore:
         return inspect(self.engine).has_table("events")
 
     def forget(self, sender_id: str) -> int:
-        """Delete every stored event of one conversation; returns how many were deleted."""
-        if not self._has_events():
-            return 0
-        with self.engine.begin() as conn:
-            return conn.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}).rowcount
+        """Delete every stored event of one conversation; returns how many were deleted. Its entries in
+        the trends' open weeks go too (docs/trends.md); finalised weeks hold only counts."""
+        deleted = 0
+        if self._has_events():
+            with self.engine.begin() as conn:
+                deleted = conn.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}).rowcount
+        TrendStore(self.engine).forget(sender_id)
+        return deleted
 
     def purge(self, days: float = RETENTION_DAYS) -> int:
-        """Delete events older than ``days`` days; returns how many were deleted."""
+        """Delete events older than ``days`` days; returns how many were deleted. Counts the anonymous
+        trends first (bot/trends.py), so they outlive the conversations; a failing rollup never stops
+        the purge (privacy comes first)."""
+        try:
+            TrendStore(self.engine).rollup()
+        except Exception as exc:  # noqa: BLE001 - retention must run whatever the trends code does
+            logger.error("trends rollup failed (%s); purging anyway", type(exc).__name__)
+            logger.debug("trends rollup failure", exc_info=True)
         if not self._has_events():
             return 0
         cutoff = time.time() - days * 86400
