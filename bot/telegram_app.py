@@ -1,7 +1,8 @@
 """The Telegram front end (python-telegram-bot v22): bridges updates to Rasa and renders replies.
 
 Environment: TELEGRAM_BOT_TOKEN (required here), TELEGRAM_BASE_URL (a self-hosted or fake Bot API
-server, e.g. http://127.0.0.1:8081/bot), RASA_URL, RETENTION_DAYS.
+server, e.g. http://127.0.0.1:8081/bot), RASA_URL, RETENTION_DAYS; staff tools and the counsellor handoff:
+STAFF_IDS, STAFF_CHAT_ID (bot/staff.py, bot/handoff.py).
 Rasa sees only a keyed hash of the Telegram user id (bot.privacy). Message text is never logged.
 Messages of one chat are handled in order; different chats concurrently.
 """
@@ -24,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
+from bot import handoff, staff
 from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.messages import messages
 from bot.privacy import sender_id
@@ -47,6 +49,9 @@ CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
 DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
 RETENTION_EVERY_S = 3600
 CONCURRENT_UPDATES = int(os.environ.get("TELEGRAM_CONCURRENT_UPDATES", "64"))
+# Telegram lets a bot send about 30 messages/s overall; raise it only where the API allows more
+# (paid broadcasts, a self-hosted Bot API server, benchmarks). 0 = no overall limit.
+MAX_SENDS_PER_S = float(os.environ.get("TELEGRAM_MAX_SENDS_PER_S", "30"))
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
@@ -107,6 +112,9 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
     payloads = context.bot_data.setdefault("payloads", {})
     for reply in replies:
         custom = reply.get("custom") or {}
+        if custom.get("handoff"):  # the user said yes to a counsellor: post the consented summary (bot/handoff.py)
+            await send_text(update, context, await context.bot_data["handoff"].hand_off(
+                context.bot, update.effective_chat.id, custom["handoff"]))
         for venue in custom.get("venues") or []:  # after the text that describes them
             sent = await context.bot.send_venue(update.effective_chat.id, venue["latitude"], venue["longitude"],
                                                 venue["title"], venue["address"] or "-")
@@ -130,6 +138,7 @@ async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: 
                    metadata: Optional[dict] = None) -> None:
     rasa: RasaBridge = context.bot_data["rasa"]
     sender = sender_id("telegram", update.effective_user.id)
+    metadata = context.bot_data["handoff"].metadata(metadata)  # tells Rasa whether a counsellor handoff is possible
     await send_replies(update, context, await rasa.reply(sender, message, payload=payload, metadata=metadata))
 
 
@@ -237,14 +246,19 @@ async def post_shutdown(app: Application) -> None:
 
 
 def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None,
-                      tracker_db_url: Optional[str] = None) -> Application:
-    builder: ApplicationBuilder = (Application.builder().token(token).rate_limiter(AIORateLimiter())
+                      tracker_db_url: Optional[str] = None, directory_url: Optional[str] = None) -> Application:
+    """``directory_url``: the referral directory for the staff tools (as the action server's DATABASE_URL)."""
+    builder: ApplicationBuilder = (Application.builder().token(token).rate_limiter(AIORateLimiter(overall_max_rate=MAX_SENDS_PER_S))
                                    .concurrent_updates(CONCURRENT_UPDATES))
     if base_url:
         builder = builder.base_url(base_url)
+        if base_url.endswith("/bot"):  # the Bot API server's layout: files are served under /file/bot
+            builder = builder.base_file_url(base_url[:-len("/bot")] + "/file/bot")
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.bot_data["rasa"] = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
     app.bot_data["conversations"] = ConversationStore(tracker_db_url or TRACKER_DB_URL)
+    staff.register(app, directory_url)  # staff commands for the allowlist (bot/staff.py), before the rest
+    handoff.register(app)  # counsellor handoff: STAFF_CHAT_ID, replies and /reply from staff (bot/handoff.py)
     app.add_handler(CommandHandler(list(RASA_COMMANDS), chat_ordered(on_rasa_command)))
     app.add_handler(CommandHandler("privacy", chat_ordered(on_privacy)))
     app.add_handler(CommandHandler("forget", chat_ordered(on_forget)))
@@ -255,6 +269,7 @@ def build_application(token: str, base_url: Optional[str] = None, rasa_url: Opti
     app.add_handler(MessageHandler(
         (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO | filters.Sticker.ALL
          | filters.Document.ALL | filters.CONTACT) & filters.ChatType.PRIVATE, chat_ordered(on_other_media)))
+    app.add_handler(MessageHandler(filters.COMMAND, chat_ordered(staff.on_unknown_command)))  # after every command
     app.add_error_handler(on_error)
     return app
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import staff
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
@@ -48,7 +49,10 @@ async def post_message(request: web.Request) -> web.Response:
     text = str(body.get("text") or "")[:MAX_TEXT]
     payload = body.get("payload")
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-    if payload:
+    staff_replies = await staff.web_command(request.app["staff"], sender, text) if text.startswith("/") else None
+    if staff_replies is not None:  # `/staff STAFF_TOKEN`, then the staff commands (bot/staff.py)
+        replies = staff_replies
+    elif payload:
         replies = await rasa.reply(sender, str(payload), payload=True, metadata=metadata)
     elif text.strip():
         replies = await rasa.reply(sender, text)
@@ -67,6 +71,7 @@ async def close_bridge(app: web.Application) -> None:
 def create_app(rasa_url: str = RASA_URL) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app["rasa"] = RasaBridge(rasa_url)
+    app["staff"] = {}  # staff sessions (hashed) and the directory, in memory
     app.router.add_get("/", index)
     app.router.add_post("/api/message", post_message)
     app.router.add_static("/static/", STATIC)

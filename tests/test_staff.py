@@ -1,0 +1,226 @@
+"""Staff tools: the real python-telegram-bot client against the fake Bot API, a real SQLite directory.
+
+Allowlist enforcement (every staff command, staff vs non-staff), unknown commands for everyone, /find
+with an unverified row marked, /export then /import round trip through Telegram documents (all or
+nothing, history under the staff hash), /coverage chart, and the web chat's STAFF_TOKEN.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from aiohttp import ClientSession, CookieJar, web
+
+from bot.messages import messages
+from bot.privacy import sender_id
+from bot.staff import STAFF_COMMANDS, main as staff_cli, parse_find
+from bot.telegram_app import build_application
+from bot.webchat import create_app
+from referral_directory import Directory
+from tests.fake_telegram import FakeTelegram
+from tests.stack import free_port
+
+TOKEN = "123456:TEST-TOKEN"
+STAFF_USER = 555000111222
+OTHER_USER = 555000333444
+HEADER = ("id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,"
+          "verified,verified_on,notes\n")
+ROWS = ("staff-test-unverified,Unverified Test Shelter Jashore,যাচাইহীন আশ্রয় যশোর,shelter,Khulna,Jashore,,1 Test Road,"
+        ",,23.17,89.21,children,staff test fixture,no,,\n"
+        "staff-test-verified,Verified Test Shelter Jashore,যাচাইকৃত আশ্রয় যশোর,shelter,Khulna,Jashore,,2 Test Road,"
+        ",,23.16,89.20,children,staff test fixture,yes,2026-10-01,\n")
+UNKNOWN = messages()["unknown_command"]
+
+
+@pytest.fixture
+def directory_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'referral.db'}"
+    path = tmp_path / "fixture.csv"
+    path.write_text(HEADER + ROWS, encoding="utf-8")
+    with Directory.open(url) as d:
+        assert d.import_csv(path).ok
+    return url
+
+
+@pytest.fixture
+async def telegram(directory_url: str, monkeypatch):
+    """A running bot whose allowlist holds STAFF_USER only. Rasa is not needed here (a closed port)."""
+    monkeypatch.setenv("STAFF_IDS", f" {sender_id('telegram', STAFF_USER)} , someotherhash")
+    monkeypatch.delenv("STAFF_CHAT_ID", raising=False)
+    fake = await FakeTelegram().start()
+    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=f"http://127.0.0.1:{free_port()}",
+                            directory_url=directory_url)
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    yield fake
+    await app.updater.stop()
+    await app.stop()
+    await app.post_shutdown(app)
+    await app.shutdown()
+    await fake.stop()
+
+
+def test_hash_cli_prints_the_allowlist_entry(capsys) -> None:
+    assert staff_cli(["hash", str(STAFF_USER)]) == 0
+    assert capsys.readouterr().out.strip() == sender_id("telegram", STAFF_USER)
+    assert staff_cli(["hash", "not-a-number"]) == 2
+
+
+@pytest.mark.parametrize("command", [f"/{c}" for c in STAFF_COMMANDS] + ["/find Jashore shelter"])
+async def test_non_staff_get_unknown_command_for_every_staff_command(telegram: FakeTelegram, command: str) -> None:
+    telegram.send_text(1, OTHER_USER, command)
+    sent = await telegram.wait_for(1, 1)
+    assert sent[0]["text"] == UNKNOWN
+    assert not telegram.sent(1, "sendDocument") and not telegram.sent(1, "sendPhoto")
+
+
+@pytest.mark.parametrize("command", [f"/{c}" for c in STAFF_COMMANDS])
+async def test_staff_get_every_staff_command(telegram: FakeTelegram, command: str) -> None:
+    telegram.send_text(2, STAFF_USER, command)
+    if command == "/export":  # the answer is the file itself
+        document = (await telegram.wait_for(2, 1, method="sendDocument"))[0]
+        assert document["document"]["content"].decode("utf-8-sig").startswith("id,")
+        assert not telegram.sent(2)
+        return
+    sent = await telegram.wait_for(2, 1)
+    assert sent[0]["text"] != UNKNOWN and sent[0]["text"].strip()
+    if command == "/coverage":
+        photo = (await telegram.wait_for(2, 1, method="sendPhoto"))[0]
+        assert photo["photo"]["content"].startswith(b"\x89PNG")
+
+
+async def test_unknown_commands_get_a_polite_pointer_to_help_for_everyone(telegram: FakeTelegram) -> None:
+    telegram.send_text(3, OTHER_USER, "/frobnicate")
+    telegram.send_text(3, STAFF_USER, "/frobnicate now")
+    sent = await telegram.wait_for(3, 2)
+    assert [m["text"] for m in sent] == [UNKNOWN, UNKNOWN] and "/help" in UNKNOWN
+
+
+async def test_staff_commands_are_not_advertised(telegram: FakeTelegram) -> None:
+    advertised = {c["command"] for m, p in telegram.calls if m == "setMyCommands" for c in p["commands"]}
+    assert advertised and not advertised & set(STAFF_COMMANDS)
+
+
+async def test_staff_commands_in_a_group_are_not_run(telegram: FakeTelegram) -> None:
+    telegram.send_text(-4, STAFF_USER, "/export", chat_type="group")
+    telegram.send_text(-4, STAFF_USER, "@surokkha_test_bot hi", chat_type="group")
+    await telegram.wait_for(-4, 1)  # the reply to the mention comes after the command was handled
+    assert not telegram.sent(-4, "sendDocument")
+
+
+async def test_find_shows_the_ranking_with_unverified_rows_marked(telegram: FakeTelegram) -> None:
+    telegram.send_text(5, STAFF_USER, "/find Jashore shelter")
+    text = (await telegram.wait_for(5, 1))[0]["text"]
+    assert "Unverified Test Shelter Jashore" in text and "Verified Test Shelter Jashore" in text
+    unverified_entry = text.split("Unverified Test Shelter Jashore")[0].rsplit("\n", 2)[-2]
+    assert "UNVERIFIED - not shown to users" in unverified_entry
+    assert "km" in text and "exact" in text and "staff test fixture" in text and "2026-10-01" in text
+
+
+async def test_find_explains_missing_category_and_unknown_or_ambiguous_places(telegram: FakeTelegram) -> None:
+    telegram.send_text(6, STAFF_USER, "/find Jashore")
+    telegram.send_text(6, STAFF_USER, "/find Qwertyville shelter")
+    sent = await telegram.wait_for(6, 2)
+    assert "legal_aid" in sent[0]["text"] and "counselling" in sent[0]["text"]  # the categories are listed
+    assert "Qwertyville" in sent[1]["text"] and "not recognised" in sent[1]["text"]
+
+
+def test_find_arguments_accept_multiword_places_and_categories() -> None:
+    assert parse_find("Cox's Bazar legal aid") == ("Cox's Bazar", "legal_aid")
+    assert parse_find("shelter Jashore") == ("Jashore", "shelter")
+    assert parse_find("Jashore") == ("Jashore", None)
+
+
+def exported(fake: FakeTelegram, chat_id: int) -> str:
+    return fake.sent(chat_id, "sendDocument")[-1]["document"]["content"].decode("utf-8-sig")
+
+
+def edit_hours(text: str, service_id: str, hours: str) -> bytes:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        if row["id"] == service_id:
+            row["hours"] = hours
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+async def test_export_then_import_round_trip_through_telegram_documents(telegram: FakeTelegram,
+                                                                       directory_url: str) -> None:
+    telegram.send_text(7, STAFF_USER, "/export")
+    await telegram.wait_for(7, 1, method="sendDocument")
+    text = exported(telegram, 7)
+    assert "staff-test-unverified" in text and "Verified Test Shelter Jashore" in text
+
+    # unchanged file: nothing changes
+    telegram.send_document(7, STAFF_USER, text.encode("utf-8-sig"), "directory.csv", caption="/import")
+    assert "0 changed" in (await telegram.wait_for(7, 1))[0]["text"]
+
+    # one row edited in a spreadsheet, sent back with the caption /import
+    telegram.send_document(7, STAFF_USER, edit_hours(text, "staff-test-verified", "9am-5pm, Sun-Thu"),
+                           "directory.csv", caption="/import")
+    reply = (await telegram.wait_for(7, 2))[1]["text"]
+    assert "0 added, 1 changed" in reply
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").hours == "9am-5pm, Sun-Thu"
+        change = d.history("staff-test-verified")[0]
+    assert change["changed_by"] == sender_id("telegram", STAFF_USER)
+    assert str(STAFF_USER) not in str(change)
+
+
+async def test_import_as_a_reply_to_a_document_and_all_or_nothing(telegram: FakeTelegram, directory_url: str) -> None:
+    telegram.send_text(8, STAFF_USER, "/export")
+    await telegram.wait_for(8, 1, method="sendDocument")
+    good = edit_hours(exported(telegram, 8), "staff-test-verified", "24 hours")
+    bad = good.decode("utf-8-sig").replace("staff-test-unverified,Unverified Test Shelter Jashore,যাচাইহীন আশ্রয় যশোর,shelter",
+                                           "staff-test-unverified,Unverified Test Shelter Jashore,যাচাইহীন আশ্রয় যশোর,spaceship")
+    assert bad != good.decode("utf-8-sig")
+    document = telegram.send_document(8, STAFF_USER, bad.encode("utf-8"), "bad.csv")  # no caption: not an import
+    telegram.reply_text(8, STAFF_USER, "/import", to=document)
+    replies = [m["text"] for m in await telegram.wait_for(8, 2)]  # the document alone gets the "text only" hint
+    failed = [t for t in replies if "nothing was written" in t]
+    assert len(failed) == 1 and "spaceship" in failed[0]
+    with Directory.open(directory_url) as d:  # the valid edit in the same file was not written either
+        assert d.service("staff-test-verified").hours != "24 hours"
+    telegram.send_text(8, STAFF_USER, "/import")  # not a reply to a document
+    assert "caption /import" in (await telegram.wait_for(8, 3))[-1]["text"]
+
+
+async def test_non_staff_document_with_import_caption_changes_nothing(telegram: FakeTelegram, directory_url: str) -> None:
+    content = (HEADER + ROWS.replace("2 Test Road", "Hijacked Road")).encode()
+    telegram.send_document(9, OTHER_USER, content, "x.csv", caption="/import")
+    assert (await telegram.wait_for(9, 1))[0]["text"] == UNKNOWN
+    assert not [m for m, p in telegram.calls if m == "getFile"]
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").address == "2 Test Road"
+
+
+async def test_web_chat_staff_token(directory_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("STAFF_TOKEN", "web-token-123")
+    monkeypatch.setenv("DATABASE_URL", directory_url)
+    runner = web.AppRunner(create_app(f"http://127.0.0.1:{free_port()}"))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/api/message"
+    try:
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:  # keeps the session cookie
+            async def say(text: str) -> str:
+                async with client.post(url, json={"text": text}) as resp:
+                    return "\n".join(r.get("text") or "" for r in (await resp.json())["replies"])
+
+            assert await say("/staff wrong-token") == UNKNOWN
+            assert "UNVERIFIED" not in await say("/find Jashore shelter")  # not staff: went to Rasa (down here)
+            assert "/find" in await say("/staff web-token-123")
+            found = await say("/find Jashore shelter")
+            assert "Unverified Test Shelter Jashore" in found and "UNVERIFIED - not shown to users" in found
+        async with ClientSession() as other:  # another browser session is not staff
+            async with other.post(url, json={"text": "/find Jashore shelter"}) as resp:
+                assert "UNVERIFIED" not in str(await resp.json())
+    finally:
+        await runner.cleanup()
