@@ -27,7 +27,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.features import prepare, vectorizer
+from nlu_components.features import CompiledFeatures, prepare, vectorizer
 from nlu_components.places import mask_places
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,32 @@ MODEL_FILE = "intent_classifier.pkl"
 def _classifier_text(text: str) -> str:
     """Normalised text with any place name replaced by a placeholder (see places.py)."""
     return mask_places(prepare(text))
+
+
+class CompiledCalibratedSVM:
+    """The fitted calibrated LinearSVC as plain numpy: scores = x . coef + intercept, then each class's
+    sigmoid calibrator, normalised as scikit-learn's _CalibratedClassifier.predict_proba does.
+    Why: the same numbers without scikit-learn's per-call validation (see CompiledFeatures)."""
+
+    def __init__(self, calibrated: CalibratedClassifierCV) -> None:
+        (fitted,) = calibrated.calibrated_classifiers_  # ensemble=False: one SVM trained on all data
+        svm = fitted.base_estimator
+        self.classes = calibrated.classes_
+        assert len(self.classes) > 2 and list(svm.classes_) == list(self.classes)
+        self.coef_rows = np.ascontiguousarray(svm.coef_.T)  # feature -> per-class weights
+        self.intercept = svm.intercept_.astype(np.float64)
+        self.a = np.array([c.a_ for c in fitted.calibrators], dtype=np.float64)
+        self.b = np.array([c.b_ for c in fitted.calibrators], dtype=np.float64)
+
+    def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return values @ self.coef_rows[columns] + self.intercept
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))  # expit(-(a*s + b))
+        total = proba.sum()
+        proba = proba / total if total != 0 else np.full_like(proba, 1 / len(proba))
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -53,6 +79,10 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.pipeline = pipeline
+        self._compiled: Optional[tuple] = None
+        if pipeline is not None:
+            self._compiled = (CompiledFeatures(pipeline.named_steps["features"]),
+                              CompiledCalibratedSVM(pipeline.named_steps["classifier"]))
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -68,6 +98,8 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
             ("features", vectorizer(tuple(self.config["word_ngrams"]), tuple(self.config["char_ngrams"]))),
             ("classifier", CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)),
         ]).fit(texts, labels)
+        self._compiled = (CompiledFeatures(self.pipeline.named_steps["features"]),
+                          CompiledCalibratedSVM(self.pipeline.named_steps["classifier"]))
         with self._model_storage.write_to(self._resource) as directory:
             with open(directory / MODEL_FILE, "wb") as fh:
                 pickle.dump(self.pipeline, fh)
@@ -89,18 +121,23 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self.pipeline is None:
+        if self._compiled is None:
             return messages
-        features = self.pipeline.named_steps["features"].transform([_classifier_text(m.get(TEXT) or "") for m in messages])
-        calibrated = self.pipeline.named_steps["classifier"]
-        # Rank by the SVM's own scores (per-class calibration may reorder close classes and cost
-        # accuracy); report the calibrated probability as the confidence.
-        scores = calibrated.calibrated_classifiers_[0].base_estimator.decision_function(features)
-        probabilities = calibrated.predict_proba(features)
-        classes = calibrated.classes_
-        for message, score, probability in zip(messages, scores, probabilities):
-            order = np.argsort(-score)
-            ranking = [{"name": str(classes[i]), "confidence": float(probability[i])} for i in order]
+        features, model = self._compiled
+        for message in messages:
+            scores = model.scores(*features.transform_one(_classifier_text(message.get(TEXT) or "")))
+            probability = model.probabilities(scores)
+            # Rank by the SVM's own scores (per-class calibration may reorder close classes and cost
+            # accuracy); report the calibrated probability as the confidence.
+            order = np.argsort(-scores)
+            ranking = [{"name": str(model.classes[i]), "confidence": float(probability[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
         return messages
+
+    def reference_scores(self, texts: List[str]) -> tuple:
+        """scikit-learn's own (scores, probabilities) for ``texts``: what the compiled path must equal."""
+        features = self.pipeline.named_steps["features"].transform([_classifier_text(t) for t in texts])
+        calibrated = self.pipeline.named_steps["classifier"]
+        return (calibrated.calibrated_classifiers_[0].base_estimator.decision_function(features),
+                calibrated.predict_proba(features))

@@ -26,3 +26,39 @@ def test_event_types_resolve_to_the_same_classes() -> None:
         Event.resolve_by_type("no_such_event")
     restored = Event.from_parameters(ActionExecuted("utter_greet").as_dict())
     assert restored == ActionExecuted("utter_greet") and isinstance(Event.from_parameters(SessionStarted().as_dict()), SessionStarted)
+
+
+def _trained_classifier():
+    """The intent classifier from the trained model archive, as Rasa loads it."""
+    import pickle
+    import tarfile
+
+    from nlu_components.classifier import MODEL_FILE, SparseIntentClassifier
+    from tools.model import model_path
+
+    with tarfile.open(model_path()) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith(MODEL_FILE))
+        pipeline = pickle.load(archive.extractfile(member))  # our own artefact from `make train`
+    return SparseIntentClassifier({}, None, None, pipeline)
+
+
+def test_compiled_classifier_gives_scikit_learns_numbers() -> None:
+    import numpy as np
+    import yaml
+
+    from nlu_components.classifier import _classifier_text
+    from tools.model import ROOT
+
+    texts = ["", "???", "ঢাকা " * 300]
+    for path in sorted((ROOT / "nlu_data" / "test").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            texts += [line[2:] for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+    assert len(texts) > 1000
+    classifier = _trained_classifier()
+    features, model = classifier._compiled
+    scores, probabilities = classifier.reference_scores(texts)
+    for i, text in enumerate(texts):
+        fast_scores = model.scores(*features.transform_one(_classifier_text(text)))
+        np.testing.assert_allclose(fast_scores, scores[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(model.probabilities(fast_scores), probabilities[i], rtol=0, atol=1e-9)
+        assert np.argmax(fast_scores) == np.argmax(scores[i])
