@@ -36,7 +36,7 @@ async def chat() -> None:
     sender = sender_id("console", uuid.uuid4())
     print("Local chat with the assistant. Type in বাংলা, English or Banglish; a number taps a button; /quit to leave.")
     buttons: list[dict] = []
-    async with RasaBridge() as rasa:
+    async with RasaBridge(channel="console") as rasa:
         while True:
             try:
                 line = await asyncio.to_thread(input, "\nYou: ")

@@ -26,8 +26,11 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, MessageHandler, filters)
 
 from bot import handoff, staff
+from bot import metrics
 from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
+from bot.logs import configure_logging
 from bot.messages import messages
+from bot.ops import OPS_PORT, start_ops_server
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.settings import RASA_URL, local_secret
@@ -137,9 +140,18 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
 async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, payload: bool,
                    metadata: Optional[dict] = None) -> None:
     rasa: RasaBridge = context.bot_data["rasa"]
+    metrics.MESSAGES.labels("telegram", message_kind(update, payload)).inc()
     sender = sender_id("telegram", update.effective_user.id)
     metadata = context.bot_data["handoff"].metadata(metadata)  # tells Rasa whether a counsellor handoff is possible
     await send_replies(update, context, await rasa.reply(sender, message, payload=payload, metadata=metadata))
+
+
+def message_kind(update: Update, payload: bool) -> str:
+    if update.callback_query is not None:
+        return "button"
+    if update.effective_message is not None and update.effective_message.location is not None:
+        return "location"
+    return "command" if payload else "text"
 
 
 def is_private(update: Update) -> bool:
@@ -188,6 +200,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos and voice notes may be a cry for help: say what we understand and give the numbers."""
+    metrics.MESSAGES.labels("telegram", "media").inc()
     message = update.effective_message
     urgent = bool(message.photo or message.voice or message.video or message.video_note or message.audio)
     await send_text(update, context, messages()["unsupported_media_urgent" if urgent else "unsupported_media"])
@@ -220,6 +233,7 @@ async def on_exit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A bad update must never stop the bot; log the error type only (no message text)."""
+    metrics.ERRORS.labels("update").inc()
     logger.error("update failed: %s", type(context.error).__name__)
 
 
@@ -236,6 +250,10 @@ async def post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
     app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app.bot_data["conversations"]))
+    if app.bot_data.get("ops_port") is not None:
+        async def ready() -> dict:
+            return {"rasa": await app.bot_data["rasa"].ready(), "telegram": app.running}
+        app.bot_data["ops"] = await start_ops_server(ready, port=app.bot_data["ops_port"])
 
 
 async def post_shutdown(app: Application) -> None:
@@ -243,6 +261,8 @@ async def post_shutdown(app: Application) -> None:
     if task:
         task.cancel()
     await app.bot_data["rasa"].close()
+    if app.bot_data.get("ops") is not None:
+        await app.bot_data.pop("ops").cleanup()
 
 
 def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None,
@@ -288,9 +308,9 @@ def webhook_settings() -> Optional[dict]:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token in URLs
+    configure_logging("bot")
     app = build_application(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL"))
+    app.bot_data["ops_port"] = OPS_PORT or None  # /healthz, /readyz, /metrics (bot/ops.py); 0 = off
     webhook = webhook_settings()
     if webhook:
         app.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook)

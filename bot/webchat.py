@@ -14,8 +14,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import staff
+from bot import metrics, staff
+from bot.logs import configure_logging
 from bot.messages import messages
+from bot.ops import add_ops_routes
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.settings import RASA_URL
@@ -49,6 +51,7 @@ async def post_message(request: web.Request) -> web.Response:
     text = str(body.get("text") or "")[:MAX_TEXT]
     payload = body.get("payload")
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+    metrics.MESSAGES.labels("web", "button" if payload else "text").inc()
     staff_replies = await staff.web_command(request.app["staff"], sender, text) if text.startswith("/") else None
     if staff_replies is not None:  # `/staff STAFF_TOKEN`, then the staff commands (bot/staff.py)
         replies = staff_replies
@@ -70,18 +73,21 @@ async def close_bridge(app: web.Application) -> None:
 
 def create_app(rasa_url: str = RASA_URL) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
-    app["rasa"] = RasaBridge(rasa_url)
+    app["rasa"] = RasaBridge(rasa_url, channel="web")
     app["staff"] = {}  # staff sessions (hashed) and the directory, in memory
     app.router.add_get("/", index)
     app.router.add_post("/api/message", post_message)
     app.router.add_static("/static/", STATIC)
+
+    async def ready() -> dict:
+        return {"rasa": await app["rasa"].ready()}
+    add_ops_routes(app, ready)  # /healthz, /readyz, /metrics
     app.on_cleanup.append(close_bridge)
     return app
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    configure_logging("webchat")
     port = int(os.environ.get("WEBCHAT_PORT", "8080"))
     web.run_app(create_app(), host="127.0.0.1", port=port, print=None)
 
