@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -36,48 +36,81 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 30
 
 @dataclass
 class RasaStack:
-    """A running action server + Rasa server pair on free ports, conversations in a temp SQLite file."""
+    """A running action server and one or more Rasa servers (replicas) on free ports.
+
+    Embedded defaults: conversations in a temp SQLite file, locks in memory. For the scale-out
+    configuration pass ``tracker_db_url`` (PostgreSQL) and ``lock_store_url`` (Redis) and
+    ``replicas=2``; each replica is then a separate process sharing both stores.
+    """
 
     workdir: Path
-    rasa_port: int = 0
-    actions_port: int = 0
+    replicas: int = 1
+    tracker_db_url: str = ""
+    lock_store_url: str = ""
+    env: dict = field(default_factory=dict)  # more environment for the Rasa and action servers
+    actions_url: str = ""  # where Rasa calls the actions (default: the action server started here)
     token: str = "test-token"
-    procs: tuple = ()
+    actions_port: int = 0
+    rasa_ports: tuple = ()
+    actions_proc: Optional[subprocess.Popen] = None
+    rasa_procs: list = field(default_factory=list)
+
+    @property
+    def rasa_port(self) -> int:
+        return self.rasa_ports[0]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return self.urls[0]
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @property
+    def procs(self) -> tuple:
+        return tuple(p for p in (self.actions_proc, *self.rasa_procs) if p is not None)
 
     @property
     def tracker_db(self) -> Path:
         return self.workdir / "tracker.db"
 
+    def _env(self) -> dict:
+        return {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": f"sqlite:///{self.workdir / 'referral.db'}",
+                "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "TRACKER_DB_URL": self.tracker_db_url or f"sqlite:///{self.tracker_db}",
+                "LOCK_STORE_URL": self.lock_store_url, **self.env}
+
     def start(self, model: Optional[Path] = None, actions: bool = True) -> "RasaStack":
-        model = model or Path(os.environ.get("RASA_MODEL") or model_path())
-        assert model.exists(), "no trained model: run `make test` (it trains first)"
-        self.rasa_port, self.actions_port = free_port(), free_port()
-        endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{self.tracker_db}"\n'
-        )
-        env = {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": f"sqlite:///{self.workdir / 'referral.db'}", "TF_CPP_MIN_LOG_LEVEL": "3",
-               "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-        procs = []
+        self.model = model or Path(os.environ.get("RASA_MODEL") or model_path())
+        assert self.model.exists(), "no trained model: run `make test` (it trains first)"
+        self.actions_port = free_port()
+        self.rasa_ports = tuple(free_port() for _ in range(self.replicas))
+        self.endpoints = self.workdir / "endpoints.yml"
+        self.endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
+            "http://127.0.0.1:5055/webhook", self.actions_url or f"http://127.0.0.1:{self.actions_port}/webhook"))
         if actions:
             log = self.workdir / "actions.log"
-            procs.append(subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port",
-                                           str(self.actions_port)], cwd=ROOT, env=env,
-                                          stdout=open(log, "wb"), stderr=subprocess.STDOUT))
-            wait_http(f"http://127.0.0.1:{self.actions_port}/health", procs[-1], log)
-        log = self.workdir / "rasa.log"
-        procs.append(subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints",
-                                       str(endpoints), "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-                                       "--port", str(self.rasa_port), "--enable-api", "--auth-token", self.token],
-                                      cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT))
-        self.procs = tuple(procs)
-        wait_http(f"{self.url}/status?token={self.token}", procs[-1], log)
+            self.actions_proc = subprocess.Popen(
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                cwd=ROOT, env=self._env(), stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+            wait_http(f"http://127.0.0.1:{self.actions_port}/health", self.actions_proc, log)
+        self.rasa_procs = [self._start_rasa(i) for i in range(self.replicas)]
+        for i, proc in enumerate(self.rasa_procs):
+            wait_http(f"{self.urls[i]}/status?token={self.token}", proc, self.workdir / f"rasa{i or ''}.log")
         return self
+
+    def _start_rasa(self, i: int) -> subprocess.Popen:
+        log = self.workdir / f"rasa{i or ''}.log"
+        return subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(self.model), "--endpoints",
+                                 str(self.endpoints), "--credentials", "credentials.yml", "--interface", "127.0.0.1",
+                                 "--port", str(self.rasa_ports[i]), "--enable-api", "--auth-token", self.token],
+                                cwd=ROOT, env=self._env(), stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+    def kill_replica(self, i: int) -> None:
+        """SIGKILL one Rasa replica, as a crashed machine would stop."""
+        self.rasa_procs[i].kill()
+        self.rasa_procs[i].wait(10)
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -91,8 +124,13 @@ class RasaStack:
 
     def send(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict]:
         """POST to the REST channel, exactly as the bot does."""
+        return self.send_to(0, sender, message, metadata)
+
+    def send_to(self, replica: int, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict]:
+        """POST to one Rasa replica's REST channel."""
         body = json.dumps({"sender": sender, "message": message, "metadata": metadata or {}}).encode()
-        req = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+        req = urllib.request.Request(f"{self.urls[replica]}/webhooks/rest/webhook", body,
+                                     {"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read())
 
