@@ -13,7 +13,7 @@ SECRETS_DIR = VAR_DIR / "secrets"
 # is down, the next one answers).
 RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
 RASA_TIMEOUT_S = float(os.environ.get("RASA_TIMEOUT_S", "4.5"))  # < 5 s even when queued
-RASA_MAX_CONCURRENT = int(os.environ.get("RASA_MAX_CONCURRENT", "16"))
+RASA_MAX_CONCURRENT = int(os.environ.get("RASA_MAX_CONCURRENT", "32"))
 # Under overload a message waits at most this long for a free slot, then gets the short "busy" reply
 # with the emergency numbers instead of queueing work Rasa cannot finish in time.
 RASA_QUEUE_WAIT_S = float(os.environ.get("RASA_QUEUE_WAIT_S", "1.5"))

@@ -34,6 +34,7 @@ from bot.ops import OPS_PORT, start_ops_server
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.settings import RASA_URL, local_secret
+from bot.telegram_request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ COMMANDS = {
 CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
 DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
 RETENTION_EVERY_S = 3600
-CONCURRENT_UPDATES = int(os.environ.get("TELEGRAM_CONCURRENT_UPDATES", "64"))
+# Updates handled at once (one chat stays in order). High on purpose: under overload an update must
+# reach the bridge, which answers "busy" after RASA_QUEUE_WAIT_S, instead of queueing unseen in PTB.
+CONCURRENT_UPDATES = int(os.environ.get("TELEGRAM_CONCURRENT_UPDATES", "512"))
 # Telegram lets a bot send about 30 messages/s overall; raise it only where the API allows more
 # (paid broadcasts, a self-hosted Bot API server, benchmarks). 0 = no overall limit.
 MAX_SENDS_PER_S = float(os.environ.get("TELEGRAM_MAX_SENDS_PER_S", "30"))
@@ -268,8 +271,11 @@ async def post_shutdown(app: Application) -> None:
 def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None,
                       tracker_db_url: Optional[str] = None, directory_url: Optional[str] = None) -> Application:
     """``directory_url``: the referral directory for the staff tools (as the action server's DATABASE_URL)."""
-    builder: ApplicationBuilder = (Application.builder().token(token).rate_limiter(AIORateLimiter(overall_max_rate=MAX_SENDS_PER_S))
-                                   .concurrent_updates(CONCURRENT_UPDATES))
+    builder: ApplicationBuilder = (Application.builder().token(token)
+                                   .rate_limiter(AIORateLimiter(overall_max_rate=MAX_SENDS_PER_S))
+                                   .concurrent_updates(CONCURRENT_UPDATES)
+                                   .request(AiohttpRequest())  # aiohttp, not httpx: see bot/telegram_request.py
+                                   .get_updates_request(AiohttpRequest(connection_pool_size=1)))
     if base_url:
         builder = builder.base_url(base_url)
         if base_url.endswith("/bot"):  # the Bot API server's layout: files are served under /file/bot
