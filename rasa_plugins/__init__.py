@@ -6,3 +6,7 @@ import nlu_components  # noqa: F401  (applies the measured Rasa fixes in rasa_sp
 from rasa_plugins import log_privacy  # noqa: E402
 
 log_privacy.apply()
+
+from rasa_plugins import templates  # noqa: E402
+
+templates.apply()

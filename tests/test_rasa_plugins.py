@@ -128,3 +128,16 @@ def test_user_data_is_redacted_from_rasa_logs() -> None:
     apply()  # idempotent
     processors = structlog.get_config()["processors"]
     assert processors[0] is redact_user_data and processors.count(redact_user_data) == 1
+
+
+def test_templates_fill_slots_but_leave_button_payloads_alone() -> None:
+    from rasa.core.nlg import interpolator
+
+    from rasa_plugins import templates
+
+    templates.apply()
+    response = {"text": "You are in {district}. Unknown {nothing} stays.",
+                "buttons": [{"title": "English", "payload": '/set_language{"language": "en"}'}]}
+    filled = interpolator.interpolate(response, {"district": "Khulna", "language": "bn"})
+    assert filled["text"] == "You are in Khulna. Unknown {nothing} stays."
+    assert filled["buttons"][0]["payload"] == '/set_language{"language": "en"}'
