@@ -52,6 +52,7 @@ COMMANDS = {
 CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
 DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
 RETENTION_EVERY_S = 3600
+FORGET_RETRY_S = 60
 # Updates handled at once (one chat stays in order). High on purpose: under overload an update must
 # reach the bridge, which answers "busy" after RASA_QUEUE_WAIT_S, instead of queueing unseen in PTB.
 CONCURRENT_UPDATES = int(os.environ.get("TELEGRAM_CONCURRENT_UPDATES", "512"))
@@ -213,14 +214,24 @@ async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send_text(update, context, messages()["privacy"].format(days=f"{RETENTION_DAYS:g}"))
 
 
-async def forget_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def forget_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Delete the user's stored conversation. If the database is unreachable, keep retrying every
+    minute (the pseudonymous id waits in memory only) so the deletion still happens."""
     conversations: ConversationStore = context.bot_data["conversations"]
-    return await asyncio.to_thread(conversations.forget, sender_id("telegram", update.effective_user.id))
+    sender = sender_id("telegram", update.effective_user.id)
+    try:
+        await asyncio.to_thread(conversations.forget, sender)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any database failure: retry later, never lose the request
+        metrics.ERRORS.labels("forget").inc()
+        logger.error("forget failed, will retry: %s", type(exc).__name__)
+        context.bot_data.setdefault("forget_pending", set()).add(sender)
+        return False
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await forget_user(update, context)
-    await send_text(update, context, messages()["forgotten"])
+    done = await forget_user(update, context)
+    await send_text(update, context, messages()["forgotten" if done else "forget_delayed"])
 
 
 async def on_exit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -249,10 +260,22 @@ async def retention_loop(conversations: ConversationStore) -> None:
         await asyncio.sleep(RETENTION_EVERY_S)
 
 
+async def forget_retry_loop(conversations: ConversationStore, pending: set) -> None:
+    """Deletions that failed (database down) are retried every minute until they succeed."""
+    while True:
+        await asyncio.sleep(FORGET_RETRY_S)
+        for sender in list(pending):
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(conversations.forget, sender)
+                pending.discard(sender)
+
+
 async def post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
     app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app.bot_data["conversations"]))
+    app.bot_data["forget_retry"] = asyncio.get_running_loop().create_task(
+        forget_retry_loop(app.bot_data["conversations"], app.bot_data.setdefault("forget_pending", set())))
     if app.bot_data.get("ops_port") is not None:
         async def ready() -> dict:
             return {"rasa": await app.bot_data["rasa"].ready(), "telegram": app.running}
@@ -260,9 +283,10 @@ async def post_init(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    task = app.bot_data.pop("retention", None)
-    if task:
-        task.cancel()
+    for name in ("retention", "forget_retry"):
+        task = app.bot_data.pop(name, None)
+        if task:
+            task.cancel()
     await app.bot_data["rasa"].close()
     if app.bot_data.get("ops") is not None:
         await app.bot_data.pop("ops").cleanup()

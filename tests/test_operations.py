@@ -153,3 +153,23 @@ def test_json_logs_carry_outcomes_not_text() -> None:
     assert turns and turns[-1]["outcome"] == "unavailable" and turns[-1]["service"] == "bot"
     assert isinstance(turns[-1]["latency_ms"], int)
     assert not any("biye" in r or "log-test" in r for r in records)
+
+
+async def test_forget_while_the_database_is_down_is_retried_not_lost(rasa_stack: RasaStack) -> None:
+    from bot.privacy import sender_id
+
+    fake = await FakeTelegram().start()
+    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_stack.url,
+                            tracker_db_url=f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/gone")
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        fake.send_text(41, USER_ID, "/forget")
+        reply = (await fake.wait_for(41, 1))[0]["text"]
+        assert "keep trying" in reply
+        assert sender_id("telegram", USER_ID) in app.bot_data["forget_pending"]  # retried every minute
+    finally:
+        await stop_bot(app)
+        await fake.stop()
