@@ -12,7 +12,7 @@ the emergency numbers) and apologies, reply latency p50/p95/p99/max (update avai
 first sendMessage for it), errors (the bot's own metrics), lost replies (none within 10 s), out-of-order
 replies within a chat, and CPU and memory of each process. Writes var/bench/load.json and load.png.
 
-    .venv/bin/python benchmarks/bench_load.py --rates 20 40 60 180 --seconds 60
+    .venv/bin/python benchmarks/bench_load.py --rates 20 40 60 90 120 270 --seconds 60
     .venv/bin/python benchmarks/bench_load.py --rates 60 --seconds 300          # sustained
     .venv/bin/python benchmarks/bench_load.py --scale-out --rates 60 120        # 2 replicas, PostgreSQL, Redis
 """
@@ -230,7 +230,7 @@ def start_scale_out(workdir: Path) -> tuple[RasaStack, str, callable]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", type=float, nargs="+", default=[20, 40, 60, 180])
+    parser.add_argument("--rates", type=float, nargs="+", default=[20, 40, 60, 90, 120, 270])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--scale-out", action="store_true", help="two Rasa replicas on PostgreSQL + Redis")

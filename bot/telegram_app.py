@@ -253,10 +253,29 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # -- application --------------------------------------------------------------------------------------
 
-async def retention_loop(conversations: ConversationStore) -> None:
+def prune_chat_data(app: Application, now: Optional[float] = None) -> int:
+    """Forget message ids Telegram no longer lets us delete (older than 48 h), and chats left with
+    nothing: the bot's memory stays bounded by recent chats, not by every chat it has ever seen."""
+    now = time.time() if now is None else now
+    dropped = 0
+    for chat_id, data in list(app.chat_data.items()):
+        ids = data.get("message_ids")
+        if ids:
+            fresh = [(mid, at) for mid, at in ids if now - at < DELETABLE_S]
+            ids.clear()
+            ids.extend(fresh)
+        if not data.get("message_ids") and set(data) <= {"message_ids"}:
+            app.drop_chat_data(chat_id)
+            dropped += 1
+    return dropped
+
+
+async def retention_loop(app: Application) -> None:
     while True:
         with contextlib.suppress(Exception):
-            await asyncio.to_thread(conversations.purge)
+            await asyncio.to_thread(app.bot_data["conversations"].purge)
+        with contextlib.suppress(Exception):
+            prune_chat_data(app)
         await asyncio.sleep(RETENTION_EVERY_S)
 
 
@@ -273,7 +292,7 @@ async def forget_retry_loop(conversations: ConversationStore, pending: set) -> N
 async def post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
-    app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app.bot_data["conversations"]))
+    app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app))
     app.bot_data["forget_retry"] = asyncio.get_running_loop().create_task(
         forget_retry_loop(app.bot_data["conversations"], app.bot_data.setdefault("forget_pending", set())))
     if app.bot_data.get("ops_port") is not None:

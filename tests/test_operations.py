@@ -173,3 +173,25 @@ async def test_forget_while_the_database_is_down_is_retried_not_lost(rasa_stack:
     finally:
         await stop_bot(app)
         await fake.stop()
+
+
+async def test_chat_memory_is_pruned_after_48_hours(rasa_stack: RasaStack) -> None:
+    """The bot keeps message ids only while /exit can still delete them, so its memory does not grow
+    with every chat it has ever seen."""
+    import time as _time
+
+    from bot.telegram_app import DELETABLE_S, prune_chat_data
+
+    fake = await FakeTelegram().start()
+    app, _ = await bot_with_ops(fake, rasa_stack.url)
+    try:
+        for chat in (51, 52):
+            fake.send_text(chat, USER_ID + chat, "/hotlines")
+            await fake.wait_for(chat, 1)
+        assert {51, 52} <= set(app.chat_data)
+        assert prune_chat_data(app) == 0  # fresh: kept
+        assert prune_chat_data(app, now=_time.time() + DELETABLE_S + 1) >= 2  # two days later: gone
+        assert not {51, 52} & set(app.chat_data)
+    finally:
+        await stop_bot(app)
+        await fake.stop()
