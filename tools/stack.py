@@ -118,7 +118,7 @@ def main() -> int:
             service.start()
             running.append(service)
         print(f"Starting the action server and Rasa (logs in {LOGS.relative_to(ROOT)}/). "
-              "Loading the model takes about 35 s ", end="", flush=True)
+              "Loading the model takes a few seconds ", end="", flush=True)
         if not wait_until_ready(servers, f"http://127.0.0.1:{RASA_PORT}/status?token={token}"):
             failed = next((s for s in servers if s.proc.poll() is not None), rasa)
             print(f"\n{failed.name} did not start. Last lines of its log:\n{failed.tail()}", file=sys.stderr)
