@@ -212,3 +212,29 @@ class FakeTelegram:
             finally:
                 self._waiters[key] = [(c, f) for c, f in self._waiters[key] if f is not future]
         return self.sent(chat_id, method)
+
+
+# -- the real bot against this server --------------------------------------------------------------
+
+async def start_bot(fake: FakeTelegram, rasa_url: str, *, token: str = "123456:TEST-TOKEN",
+                    ops_port: Optional[int] = None, **build_kwargs: Any):
+    """The real bot (bot.telegram_app) polling ``fake``, started the way run_polling() starts it.
+    ``build_kwargs`` go to build_application (tracker_db_url, directory_url); ``ops_port`` turns on
+    its /healthz, /readyz and /metrics server."""
+    from bot.telegram_app import build_application
+
+    app = build_application(token, base_url=fake.base_url, rasa_url=rasa_url, **build_kwargs)
+    if ops_port is not None:
+        app.bot_data["ops_port"] = ops_port
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    return app
+
+
+async def stop_bot(app) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.post_shutdown(app)
+    await app.shutdown()

@@ -14,8 +14,7 @@ import pytest
 from bot.handoff import HandoffDesk
 from bot.messages import messages
 from bot.privacy import sender_id
-from bot.telegram_app import build_application
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import RasaStack
 
 TOKEN = "123456:TEST-TOKEN"
@@ -25,29 +24,16 @@ USER_ID = 876543210987  # distinctive, so a leak would be easy to find
 REF = re.compile(r"H-[A-Z2-9]{4}")
 
 
-async def start_bot(fake: FakeTelegram, rasa_stack: RasaStack):
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_stack.url,
-                            tracker_db_url=f"sqlite:///{rasa_stack.tracker_db}",
-                            directory_url=f"sqlite:///{rasa_stack.workdir / 'referral.db'}")
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    return app
-
-
-async def stop_bot(app) -> None:
-    await app.updater.stop()
-    await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
+async def start_handoff_bot(fake: FakeTelegram, rasa_stack: RasaStack):
+    return await start_bot(fake, rasa_stack.url, tracker_db_url=f"sqlite:///{rasa_stack.tracker_db}",
+                           directory_url=f"sqlite:///{rasa_stack.workdir / 'referral.db'}")
 
 
 @pytest.fixture
 async def telegram(rasa_stack: RasaStack, monkeypatch):
     monkeypatch.setenv("STAFF_CHAT_ID", str(STAFF_CHAT))
     fake = await FakeTelegram().start()
-    app = await start_bot(fake, rasa_stack)
+    app = await start_handoff_bot(fake, rasa_stack)
     yield fake
     await stop_bot(app)
     await fake.stop()
@@ -163,7 +149,7 @@ async def test_emergency_twice_keeps_the_emergency_reply_first(telegram: FakeTel
 async def test_without_a_staff_chat_the_user_gets_the_helplines(rasa_stack: RasaStack, monkeypatch) -> None:
     monkeypatch.delenv("STAFF_CHAT_ID", raising=False)
     fake = await FakeTelegram().start()
-    app = await start_bot(fake, rasa_stack)
+    app = await start_handoff_bot(fake, rasa_stack)
     try:
         fake.send_text(8, USER_ID + 7, "I want to talk to a counsellor, please connect me")
         sent = await fake.wait_for(8, 1)

@@ -10,11 +10,10 @@ from aiohttp import ClientSession, web
 
 from bot.logs import JsonFormatter
 from bot.rasa_bridge import RasaBridge
-from bot.telegram_app import build_application
 from bot.webchat import create_app
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import RasaStack, free_port
-from tests.test_telegram import TOKEN, SwitchableRasa, stop_bot
+from tests.test_telegram import SwitchableRasa
 
 USER_ID = 555444333222
 
@@ -34,19 +33,14 @@ def metric(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-async def bot_with_ops(fake: FakeTelegram, rasa_url: str, tracker_db: str = "sqlite://"):
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_url, tracker_db_url=tracker_db)
-    app.bot_data["ops_port"] = free_port()
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+async def bot_with_ops(fake: FakeTelegram, rasa_url: str, **build_kwargs):
+    app = await start_bot(fake, rasa_url, ops_port=free_port(), **build_kwargs)
     return app, f"http://127.0.0.1:{app.bot_data['ops_port']}"
 
 
 async def test_bot_health_readiness_and_metrics(rasa_stack: RasaStack) -> None:
     fake = await FakeTelegram().start()
-    app, ops = await bot_with_ops(fake, rasa_stack.url, f"sqlite:///{rasa_stack.tracker_db}")
+    app, ops = await bot_with_ops(fake, rasa_stack.url, tracker_db_url=f"sqlite:///{rasa_stack.tracker_db}")
     try:
         assert (await get(f"{ops}/healthz"))[0] == 200
         status, body = await get(f"{ops}/readyz")
@@ -159,12 +153,8 @@ async def test_forget_while_the_database_is_down_is_retried_not_lost(rasa_stack:
     from bot.privacy import sender_id
 
     fake = await FakeTelegram().start()
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_stack.url,
-                            tracker_db_url=f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/gone")
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    app = await start_bot(fake, rasa_stack.url,
+                          tracker_db_url=f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/gone")
     try:
         fake.send_text(41, USER_ID, "/forget")
         reply = (await fake.wait_for(41, 1))[0]["text"]

@@ -15,13 +15,11 @@ from aiohttp import ClientSession, CookieJar, web
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.staff import STAFF_COMMANDS, main as staff_cli, parse_find
-from bot.telegram_app import build_application
 from bot.webchat import create_app
 from referral_directory import Directory
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import free_port
 
-TOKEN = "123456:TEST-TOKEN"
 STAFF_USER = 555000111222
 OTHER_USER = 555000333444
 HEADER = ("id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,"
@@ -49,17 +47,9 @@ async def telegram(directory_url: str, monkeypatch):
     monkeypatch.setenv("STAFF_IDS", f" {sender_id('telegram', STAFF_USER)} , someotherhash")
     monkeypatch.delenv("STAFF_CHAT_ID", raising=False)
     fake = await FakeTelegram().start()
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=f"http://127.0.0.1:{free_port()}",
-                            directory_url=directory_url)
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    app = await start_bot(fake, f"http://127.0.0.1:{free_port()}", directory_url=directory_url)
     yield fake
-    await app.updater.stop()
-    await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
+    await stop_bot(app)
     await fake.stop()
 
 

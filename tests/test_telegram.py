@@ -9,7 +9,7 @@ import pytest
 
 from bot.privacy import sender_id
 from bot.telegram_app import build_application, callback_data_for, split_text
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import RasaStack, free_port
 
 TOKEN = "123456:TEST-TOKEN"
@@ -23,26 +23,10 @@ def stored_events(rasa_stack: RasaStack, sender: str) -> int:
         return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
 
 
-async def running_bot(fake: FakeTelegram, rasa_url: str, tracker_db: str = "sqlite://"):
-    app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_url, tracker_db_url=tracker_db)
-    await app.initialize()
-    await app.post_init(app)  # as run_polling() does
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    return app
-
-
-async def stop_bot(app) -> None:
-    await app.updater.stop()
-    await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
-
-
 @pytest.fixture
 async def telegram(rasa_stack: RasaStack):
     fake = await FakeTelegram().start()
-    app = await running_bot(fake, rasa_stack.url, f"sqlite:///{rasa_stack.tracker_db}")
+    app = await start_bot(fake, rasa_stack.url, tracker_db_url=f"sqlite:///{rasa_stack.tracker_db}")
     yield fake
     await stop_bot(app)
     await fake.stop()
@@ -100,7 +84,7 @@ async def test_no_raw_telegram_id_reaches_rasa(telegram: FakeTelegram, rasa_stac
 
 async def test_rasa_down_gives_an_apology_with_emergency_numbers() -> None:
     fake = await FakeTelegram().start()
-    app = await running_bot(fake, f"http://127.0.0.1:{free_port()}")
+    app = await start_bot(fake, f"http://127.0.0.1:{free_port()}")
     try:
         fake.send_text(6, USER_ID, "hello")
         sent = await fake.wait_for(6, 1, timeout=15)
@@ -230,7 +214,7 @@ async def test_rasa_stopped_mid_conversation_then_back(rasa_stack: RasaStack) ->
     rasa = SwitchableRasa(rasa_stack.url)
     await rasa.up()
     fake = await FakeTelegram().start()
-    app = await running_bot(fake, f"http://127.0.0.1:{rasa.port}")
+    app = await start_bot(fake, f"http://127.0.0.1:{rasa.port}")
     try:
         fake.send_text(15, USER_ID, "what is trafficking")
         assert "📞" in (await fake.wait_for(15, 1))[0]["text"]
@@ -251,7 +235,7 @@ async def test_slow_rasa_gets_an_apology_within_seconds(rasa_stack: RasaStack) -
     rasa.delay_s = 60
     await rasa.up()
     fake = await FakeTelegram().start()
-    app = await running_bot(fake, f"http://127.0.0.1:{rasa.port}")
+    app = await start_bot(fake, f"http://127.0.0.1:{rasa.port}")
     try:
         started = asyncio.get_running_loop().time()
         fake.send_text(16, USER_ID, "hello")

@@ -2,6 +2,7 @@
 and a throwaway PostgreSQL database per session (skipped, with the reason, if the server is unreachable)."""
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -97,3 +98,17 @@ def pg_database_factory(pg_server):
 @pytest.fixture(scope="session")
 def pg_url(pg_database_factory) -> str:
     return pg_database_factory()
+
+
+def run(*argv: str) -> tuple:
+    """The CLI in-process: (exit code, stdout, stderr)."""
+    from referral_directory.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def url(fresh) -> str:
+    return str(fresh.engine.url)

@@ -13,22 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from referral_directory.cli import main
+from tests.referral_directory.conftest import run
 from referral_directory.importer import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "referral_directory"
 
 
-def run(*argv: str) -> tuple:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def url(fresh) -> str:
-    return str(fresh.engine.url)
 
 
 def test_resolve_json_found():

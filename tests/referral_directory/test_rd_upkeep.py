@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from referral_directory import Directory, db, upkeep
-from referral_directory.cli import main
+from tests.referral_directory.conftest import run
 from referral_directory.importer import COLUMNS
 from referral_directory.models import Service, ServiceHistory
 from referral_directory.upkeep import months_before
@@ -392,15 +392,6 @@ def test_every_category_has_bilingual_labels():
 
 
 # -- 4. CLI --------------------------------------------------------------------------------------------
-def run(*argv: str) -> tuple:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def url(fresh) -> str:
-    return str(fresh.engine.url)
 
 
 def test_cli_import_by_prints_added_changed_unchanged_and_history(url, tmp_path):
