@@ -4,7 +4,10 @@ Front ends never talk to Rasa any other way. The bridge guarantees every message
 RASA_TIMEOUT_S: Rasa's replies, or, when Rasa is down, slow or overloaded, a short apology with the
 emergency numbers. Under overload it sheds load at the door (a message that cannot get a slot within
 RASA_QUEUE_WAIT_S is answered "busy" and never sent), so Rasa keeps working at full speed on what it
-accepted instead of finishing answers nobody waits for any more.
+accepted instead of finishing answers nobody waits for any more. A message the crisis rules
+(safety/crisis_terms.yml) recognise is never shed: it waits for a slot up to the full deadline, so a
+child in danger gets Rasa's emergency answer even under overload (and the apology with the same
+numbers if even that fails).
 
 With several Rasa replicas (RASA_URL="http://rasa-1:5005,http://rasa-2:5005") each conversation
 sticks to one replica (a hash of the pseudonymous sender id), which keeps its tracker warm in that
@@ -24,6 +27,7 @@ import aiohttp
 from bot import metrics
 from bot.messages import messages
 from bot.settings import RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL
+from safety.crisis import default_detector
 from safety.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -80,10 +84,10 @@ class RasaBridge:
         start = int(hashlib.blake2s(sender.encode(), digest_size=4).hexdigest(), 16) % len(self.urls)
         return self.urls[start:] + self.urls[:start]
 
-    async def _post(self, body: dict) -> Any:
+    async def _post(self, body: dict, urgent: bool = False) -> Any:
         metrics.RASA_QUEUED.inc()
         try:
-            await asyncio.wait_for(self._slots.acquire(), self.queue_wait_s)
+            await asyncio.wait_for(self._slots.acquire(), self.timeout.total if urgent else self.queue_wait_s)
         except asyncio.TimeoutError:
             raise RasaBusy("no free slot") from None
         finally:
@@ -132,15 +136,19 @@ class RasaBridge:
 
     async def send_text(self, sender: str, text: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
         """A message the user typed. A leading "/" is dropped so typed text can't pose as a button payload."""
-        return await self.send_payload(sender, normalize_text(text).lstrip("/").strip(), metadata)
+        text = normalize_text(text).lstrip("/").strip()
+        return await self.send_payload(sender, text, metadata, urgent=default_detector().is_crisis(text))
 
-    async def send_payload(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict[str, Any]]:
-        """A message or button payload ("/help") exactly as given. Returns Rasa's reply messages."""
+    async def send_payload(self, sender: str, message: str, metadata: Optional[dict] = None,
+                           urgent: bool = False) -> list[dict[str, Any]]:
+        """A message or button payload ("/help") exactly as given. Returns Rasa's reply messages.
+        ``urgent`` (a crisis message, or the emergency button) is never shed under overload."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        urgent = urgent or message.startswith("/emergency")
         try:
             # One deadline for queueing behind other chats *and* Rasa's answer, so that under overload a
             # user still hears back (the apology carries the emergency numbers) within the timeout.
-            replies = await asyncio.wait_for(self._post(body), self.timeout.total)
+            replies = await asyncio.wait_for(self._post(body, urgent), self.timeout.total)
         except RasaUnavailable:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as exc:

@@ -112,6 +112,27 @@ async def test_overload_sheds_with_the_busy_reply_and_the_emergency_numbers(rasa
         await slow.down()
 
 
+async def test_a_crisis_message_is_never_shed(rasa_stack: RasaStack) -> None:
+    """Same overload, but the second message is a cry for help: it waits for the slot and gets Rasa's
+    full emergency answer, not the busy message."""
+    slow = SwitchableRasa(rasa_stack.url)
+    slow.delay_s = 1.0
+    await slow.up()
+    bridge = RasaBridge(f"http://127.0.0.1:{slow.port}", timeout_s=4.5, max_concurrent=1, queue_wait_s=0.2)
+    try:
+        async def crisis_second() -> list[dict]:
+            await asyncio.sleep(0.05)  # the slot is taken by then
+            return await bridge.reply("crisis-b", "please help, they locked me in a room and are taking me away")
+        _, crisis = await asyncio.gather(bridge.reply("crisis-a", "/hotline_numbers", payload=True), crisis_second())
+        text = " ".join(r.get("text", "") for r in crisis)
+        assert "try again in a minute" not in text and all(n in text for n in ("999", "109", "1098"))
+        assert [e for e in rasa_stack.tracker("crisis-b")["events"]
+                if e["event"] == "user" and e["parse_data"]["intent"]["name"] == "emergency"]
+    finally:
+        await bridge.close()
+        await slow.down()
+
+
 async def test_a_replica_that_refuses_connections_is_skipped(rasa_stack: RasaStack) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     bridge = RasaBridge(f"{dead},{rasa_stack.url}")
