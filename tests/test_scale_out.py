@@ -106,19 +106,19 @@ def test_a_conversation_moves_between_replicas_without_losing_state(replicas: Ra
 
 
 async def test_two_messages_of_one_chat_on_two_replicas_are_processed_in_order(replicas: RasaStack) -> None:
-    """The first message's turn is held in the action server for 0.6 s; the second, sent 0.2 s later to
+    """The first message's turn is held in the action server for 1 s; the second, sent 0.3 s later to
     the other replica, must wait for it (Redis lock). The stored conversation then holds two whole turns
     in the order sent, never interleaved. (With per-replica locks the second overtakes the first.)"""
     async def pair(sender: str) -> None:
         async def send(replica: int, message: str, delay: float) -> None:
             await asyncio.sleep(delay)
             await asyncio.to_thread(replicas.send_to, replica, sender, message)
-        await asyncio.gather(send(0, "what is child trafficking?", 0.0), send(1, "/hotline_numbers", 0.2))
+        await asyncio.gather(send(0, "what is child trafficking?", 0.0), send(1, "/hotline_numbers", 0.3))
 
     senders = [uuid.uuid4().hex for _ in range(4)]
     for sender in senders:
         replicas.send_to(0, sender, "hello")  # the conversation exists before the race
-    replicas.slow_actions.delay_s = 0.6
+    replicas.slow_actions.delay_s = 1.0
     try:
         await asyncio.gather(*(pair(s) for s in senders))
     finally:
