@@ -48,7 +48,7 @@ def user_facing_texts() -> list[tuple[str, str]]:
         texts += [(f"answers:{intent}:{lang}", entry[lang]) for lang in ("bn", "en")]
     for key, text in yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8")).items():
         texts.append((f"bot:{key}", text))
-    for name in ("referrals.yml", "schemes.yml", "helplines.yml"):
+    for name in ("referrals.yml", "schemes.yml", "helplines.yml", "handoff.yml", "trends.yml"):
         texts += strings(yaml.safe_load((ROOT / "content" / name).read_text(encoding="utf-8")), name)
     return texts
 
