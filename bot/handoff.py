@@ -18,7 +18,6 @@ import logging
 import os
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Optional
 
@@ -27,6 +26,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.chat_memory import remember
 from bot.messages import messages
 
 logger = logging.getLogger(__name__)
@@ -115,9 +115,7 @@ class HandoffDesk:
         except TelegramError as exc:
             logger.warning("handoff relay failed: %s", type(exc).__name__)
             return messages()["handoff_relay_failed"].format(ref=ref.strip().upper())
-        # so that the user's /exit also deletes the counsellor's message
-        app.chat_data[ticket.user_chat_id].setdefault("message_ids", deque(maxlen=1000)).append(
-            (sent.message_id, time.time()))
+        remember(app.chat_data[ticket.user_chat_id], sent.message_id)  # the user's /exit deletes it too
         logger.info("handoff %s: staff answer relayed", ref.strip().upper())
         return messages()["handoff_relayed"].format(ref=ref.strip().upper())
 

@@ -13,9 +13,7 @@ import contextlib
 import hashlib
 import logging
 import os
-import time
 import weakref
-from collections import deque
 from typing import Awaitable, Callable, Optional
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
@@ -25,8 +23,8 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
-from bot import handoff, staff
-from bot import metrics
+from bot import handoff, metrics, staff
+from bot.chat_memory import deletable_ids, prune_chat_data, remember
 from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.logs import configure_logging
 from bot.messages import messages
@@ -50,7 +48,6 @@ COMMANDS = {
            BotCommand("exit", "দ্রুত বের হও: চ্যাট মুছে দাও")],
 }
 CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
-DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
 RETENTION_EVERY_S = 3600
 FORGET_RETRY_S = 60
 # Updates handled at once (one chat stays in order). High on purpose: under overload an update must
@@ -85,12 +82,6 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts + [text] if text else parts
 
 
-def remember(context: ContextTypes.DEFAULT_TYPE, message_id: Optional[int]) -> None:
-    """Keep this chat's message ids (never their text) so that /exit can delete them."""
-    if message_id is not None:
-        context.chat_data.setdefault("message_ids", deque(maxlen=1000)).append((message_id, time.time()))
-
-
 def chat_ordered(handler: Handler) -> Handler:
     """Run ``handler`` under the chat's lock: updates are processed concurrently across chats but in
     arrival order within one chat (asyncio locks are first come, first served)."""
@@ -104,14 +95,14 @@ def chat_ordered(handler: Handler) -> Handler:
             lock = locks[chat_id] = asyncio.Lock()
         async with lock:
             if update.effective_message is not None:
-                remember(context, update.effective_message.message_id)
+                remember(context.chat_data, update.effective_message.message_id)
             await handler(update, context)
     return wrapped
 
 
 async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, **kwargs) -> None:
     sent = await context.bot.send_message(update.effective_chat.id, text, **kwargs)
-    remember(context, sent.message_id)
+    remember(context.chat_data, sent.message_id)
 
 
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[dict]) -> None:
@@ -125,7 +116,7 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
         for venue in custom.get("venues") or []:  # after the text that describes them
             sent = await context.bot.send_venue(update.effective_chat.id, venue["latitude"], venue["longitude"],
                                                 venue["title"], venue["address"] or "-")
-            remember(context, sent.message_id)
+            remember(context.chat_data, sent.message_id)
         if custom.get("request_location"):
             if update.effective_chat.type == ChatType.PRIVATE:  # location buttons only work in private chats
                 keyboard = ReplyKeyboardMarkup([[KeyboardButton(custom.get("button") or "📍", request_location=True)]],
@@ -237,7 +228,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_exit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Quick exit for a child whose phone may be checked: delete this chat's messages that Telegram
     still lets us delete, delete the stored conversation, and leave one neutral line."""
-    recent = [mid for mid, at in context.chat_data.pop("message_ids", []) if time.time() - at < DELETABLE_S]
+    recent = deletable_ids(context.chat_data)
     for start in range(0, len(recent), 100):  # deleteMessages takes at most 100 ids
         with contextlib.suppress(TelegramError):
             await context.bot.delete_messages(update.effective_chat.id, recent[start:start + 100])
@@ -252,23 +243,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- application --------------------------------------------------------------------------------------
-
-def prune_chat_data(app: Application, now: Optional[float] = None) -> int:
-    """Forget message ids Telegram no longer lets us delete (older than 48 h), and chats left with
-    nothing: the bot's memory stays bounded by recent chats, not by every chat it has ever seen."""
-    now = time.time() if now is None else now
-    dropped = 0
-    for chat_id, data in list(app.chat_data.items()):
-        ids = data.get("message_ids")
-        if ids:
-            fresh = [(mid, at) for mid, at in ids if now - at < DELETABLE_S]
-            ids.clear()
-            ids.extend(fresh)
-        if not data.get("message_ids") and set(data) <= {"message_ids"}:
-            app.drop_chat_data(chat_id)
-            dropped += 1
-    return dropped
-
 
 async def retention_loop(app: Application) -> None:
     while True:

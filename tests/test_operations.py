@@ -191,7 +191,7 @@ async def test_chat_memory_is_pruned_after_48_hours(rasa_stack: RasaStack) -> No
     with every chat it has ever seen."""
     import time as _time
 
-    from bot.telegram_app import DELETABLE_S, prune_chat_data
+    from bot.chat_memory import DELETABLE_S, prune_chat_data
 
     fake = await FakeTelegram().start()
     app, _ = await bot_with_ops(fake, rasa_stack.url)
