@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
-import inspect
 import logging
 import os
 import sys
@@ -29,6 +28,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.chat_memory import remember
 from bot.messages import messages
 from bot.privacy import sender_id
 
@@ -152,16 +152,11 @@ def coverage_report(directory: Any, lang: str, png: Optional[Path] = None) -> st
 
 
 async def report(lang: str, tracker_db: Any = None) -> str:
-    """/report: the latest trends and coverage summary (bot.reports, loaded on first use)."""
-    try:
-        from bot.reports import report_text
-    except ImportError:
-        return messages()["staff_not_ready"]
+    """/report: the latest trends and coverage summary (bot.reports)."""
+    from bot.reports import report_text
+
     kwargs = {"db": tracker_db} if tracker_db is not None else {}
-    text = await asyncio.to_thread(report_text, lang, **kwargs)
-    if inspect.isawaitable(text):
-        text = await text
-    return clip(text)
+    return clip(await asyncio.to_thread(report_text, lang, **kwargs))
 
 
 def help_text() -> str:
@@ -182,7 +177,8 @@ def import_reply(report_: Any) -> str:
 # -- Telegram -----------------------------------------------------------------------------------------
 
 async def directory_of(bot_data: dict) -> Any:
-    """The bot's own Directory (same database as the action server), opened once, on first use."""
+    """The front end's own Directory (same database as the action server: ``directory_url``, else
+    DATABASE_URL), opened once, on first use. ``bot_data``: the Telegram bot's, or the web chat's state."""
     lock = bot_data.setdefault("directory_lock", asyncio.Lock())
     async with lock:
         if bot_data.get("directory") is None:
@@ -279,9 +275,7 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """Any command no handler took (including staff commands from non-staff): a polite pointer to /help."""
     if update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
         sent = await context.bot.send_message(update.effective_chat.id, messages()["unknown_command"])
-        from bot.telegram_app import remember  # so that /exit deletes it too
-
-        remember(context, sent.message_id)
+        remember(context.chat_data, sent.message_id)  # so that /exit deletes it too
 
 
 def register(app: Application, directory_url: Optional[str] = None, staff_ids: Optional[frozenset] = None) -> None:
@@ -316,11 +310,7 @@ async def web_command(state: dict, sender: str, text: str, lang: str = "en") -> 
         return [{"text": help_text()}]
     if command == "report":
         return [{"text": await report(lang)}]
-    if state.get("directory") is None:
-        from referral_directory import Directory
-
-        state["directory"] = await asyncio.to_thread(Directory.open)
-    directory = state["directory"]
+    directory = await directory_of(state)
     if command == "find":
         return [{"text": await asyncio.to_thread(find_text, directory, args, lang)}]
     if command == "stale":
