@@ -149,8 +149,6 @@ class RasaBridge:
             # One deadline for queueing behind other chats *and* Rasa's answer, so that under overload a
             # user still hears back (the apology carries the emergency numbers) within the timeout.
             replies = await asyncio.wait_for(self._post(body, urgent), self.timeout.total)
-        except RasaUnavailable:
-            raise
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
         if not isinstance(replies, list):

@@ -17,6 +17,7 @@ commit. This store keeps Rasa's table and behaviour and changes three things:
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -88,6 +89,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._cache.popitem(last=False)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        if self.cache_size <= 0:
+            return await super().retrieve(sender_id)
         with self.session_scope() as session:
             stamp = self._stamp(session, sender_id)  # taken first: a later write only invalidates
         cached = self._cache.get(sender_id)
@@ -112,13 +115,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 # Rasa's own rule for trackers it did not hand out: the current session's stored events.
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
                 stamp = None
-            new_events = list(tracker.events)[stored:]
+            new_events = list(itertools.islice(tracker.events, stored, None))
             rows = [self._row(tracker.sender_id, event) for event in new_events]
             session.add_all(rows)
             session.flush()
             if stamp is not None and rows:
                 stamp = (rows[-1].id, stamp[1] + len(rows))
-            elif stamp is None:
+            elif stamp is None and self.cache_size > 0:
                 stamp = self._stamp(session, tracker.sender_id)
             session.commit()
         # Kept across a new session too: SessionStarted resets the tracker's state in memory just as
