@@ -21,6 +21,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_book import CONTENT_DIR
+from actions.referrals import origin_from_slot
+from referral_directory import Place
 
 DISTRESS_INTENTS = ("emergency", "psychosocial_support")
 DISTRESS_OFFER_AT = 2  # distress messages in one session before a counsellor is offered
@@ -71,15 +73,8 @@ def topics(events: List[Dict[Text, Any]], lang: str) -> List[str]:
 
 def district_of(location_slot: Optional[str]) -> Optional[str]:
     """The district (English name) from the `location` slot; never a shared GPS point."""
-    kind, _, rest = (location_slot or "").partition(":")
-    if kind != "place":
-        return None
-    level, _, name = rest.partition(":")
-    if level == "district":
-        return name or None
-    if level == "upazila":
-        return name.partition("/")[0] or None
-    return None
+    origin = origin_from_slot(location_slot)
+    return origin.district if isinstance(origin, Place) else None
 
 
 def district_label(district: Optional[str], lang: str) -> str:
