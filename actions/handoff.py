@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_book import CONTENT_DIR
 from actions.referrals import origin_from_slot
-from referral_directory import Place
+from referral_directory import Place, gazetteer
 
 DISTRESS_INTENTS = ("emergency", "psychosocial_support")
 DISTRESS_OFFER_AT = 2  # distress messages in one session before a counsellor is offered
@@ -80,12 +80,7 @@ def district_of(location_slot: Optional[str]) -> Optional[str]:
 def district_label(district: Optional[str], lang: str) -> str:
     if not district:
         return content()["labels"]["not_given"][lang]
-    if lang == "bn":
-        from referral_directory import gazetteer
-
-        place = gazetteer.load().districts.get(district)
-        return getattr(place, "name_bn", None) or district
-    return district
+    return gazetteer.load().district_name(district, lang)
 
 
 def shared_fields(events: List[Dict[Text, Any]], location_slot: Optional[str], user_lang: str,

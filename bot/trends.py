@@ -116,8 +116,7 @@ def district_label(district: str, lang: str = "en") -> str:
     special = content()["districts"].get(district)
     if special:
         return special[lang]
-    d = gazetteer.load().districts.get(district)
-    return d.name_bn if (d and lang == "bn") else district
+    return gazetteer.load().district_name(district, lang)
 
 
 # -- weeks and places -----------------------------------------------------------------------------------

@@ -95,6 +95,12 @@ class Gazetteer:
         key = self._district_keys.get(fold(name))
         return self.districts.get(key) if key else None
 
+    def district_name(self, district: str, lang: str) -> str:
+        """A district's name for display: Bangla for "bn", else the English name as given; a name that is
+        not a district is returned unchanged."""
+        d = self.districts.get(district)
+        return d.name_bn if (lang == "bn" and d is not None) else district
+
     def upazila_named(self, district: str, name: str) -> Optional[Upazila]:
         """Upazila of the given district by English/Bangla name or alias, case-insensitive."""
         want = fold(name)

@@ -73,8 +73,7 @@ def _district_label(district: Optional[str], lang: str) -> str:
         return _t("district.all", lang)
     if not district:
         return _t("district.none", lang)
-    d = gz.load().districts.get(district)
-    return d.name_bn if (lang == "bn" and d is not None) else district
+    return gz.load().district_name(district, lang)
 
 
 def _lines_with_more(lines: List[str], total: int, limit: int, lang: str) -> List[str]:
