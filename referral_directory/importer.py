@@ -17,6 +17,12 @@ Round trip: export -> import of an unchanged file changes nothing (no row, no hi
 are kept to 7 decimals (about 1 cm), so the exported text is short enough that a spreadsheet keeps it
 exactly. Every added or changed row writes ``rd_service_history`` rows in the same transaction: one
 per changed column (old and new value as they appear in the CSV), or one ``added`` row.
+
+Formula injection: a cell starting with ``= + - @``, a tab or a carriage return would run as a formula
+when staff open the file in a spreadsheet. Import refuses such cells (with the row number); the
+phone, lat and lon columns are exempt because they are parsed and stored in a normalised form
+(``+880...`` is a phone number). Export prefixes any such value already stored with an apostrophe
+(``neutralise``), which spreadsheets show as text; importing that file stores the harmless text.
 """
 from __future__ import annotations
 
@@ -47,6 +53,9 @@ COORD_DECIMALS = 7  # ~1 cm; short enough to survive a spreadsheet round trip un
 HISTORY_FIELDS = tuple(c for c in COLUMNS if c != "id")  # what a history row's ``field`` can name
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,95}$")
 _CHANGED_BY = re.compile(r"^[A-Za-z0-9._:@+/=-]{1,128}$")
+FORMULA_START = "=+-@\t\r"  # a cell starting with one of these is a formula to Excel and LibreOffice
+PARSED_COLUMNS = {"phone", "lat", "lon"}  # stored normalised (digits, floats), never as typed
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,22 @@ def _opt(v: str) -> Optional[str]:
     return v or None
 
 
+def formula_like(cell: str) -> bool:
+    """Whether a spreadsheet would run this cell (as typed, or once the import has trimmed its spaces)."""
+    return cell.lstrip(" ")[:1] in tuple(FORMULA_START)
+
+
+def neutralise(value: str) -> str:
+    """The value as a spreadsheet shows it without running it: a leading apostrophe before a formula
+    start; plain numbers ("-23.5", "+880...") are left alone (a spreadsheet reads them as numbers)."""
+    if value[:1] in tuple(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def read_rows(fh: TextIO) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
-    """(header, [(row number, row)]) from a CSV stream; BOM, NFC and column aliases handled."""
+    """(header, [(row number, row)]) from a CSV stream; BOM, NFC and column aliases handled. Cells are
+    kept as typed (validate_row trims them after checking for formulas)."""
     reader = csv.reader(fh)
     try:
         header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
@@ -148,7 +171,7 @@ def read_rows(fh: TextIO) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
     for n, raw in enumerate(reader, start=2):
         if not any(c.strip() for c in raw):
             continue
-        row = {header[i] if i < len(header) else f"#extra{i}": nfc(v).strip() for i, v in enumerate(raw)}
+        row = {header[i] if i < len(header) else f"#extra{i}": nfc(v) for i, v in enumerate(raw)}
         rows.append((n, row))
     return header, rows
 
@@ -184,7 +207,11 @@ def validate_row(n: int, row: Dict[str, str], default_verified_on: Optional[dt.d
     probs: List[Problem] = []
     p = lambda col, msg: probs.append(Problem(n, col, msg))  # noqa: E731
     for extra in [k for k in row if k.startswith("#extra")]:
-        p("", f"more cells than header columns (value {row[extra]!r}) - check quoting")
+        p("", f"more cells than header columns (value {row[extra].strip()!r}) - check quoting")
+    for col, cell in row.items():
+        if col not in PARSED_COLUMNS and not col.startswith("#extra") and formula_like(cell):
+            p(col, f"starts with {cell.lstrip(' ')[:1]!r}: a spreadsheet would run it as a formula "
+                   "(remove that first character, or start the text with a letter)")
     get = lambda k: (row.get(k) or "").strip()  # noqa: E731
 
     sid = _opt(get("id"))
@@ -487,7 +514,7 @@ def export_csv(conn: Connection, fh: TextIO) -> int:
     rows = export_rows(conn)
     w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)  # staff open it in a spreadsheet
     return len(rows)
 
 
