@@ -41,7 +41,8 @@ def today(now: Optional[dt.datetime] = None) -> dt.date:
 
 def trend_rows(since: dt.date, until: Optional[dt.date] = None, *, db: Union[str, Engine] = TRACKER_DB_URL,
                now: Optional[dt.datetime] = None) -> tuple[list[dt.date], list[Cell]]:
-    """(every week of the range, the publishable cells), after a rollup so the current week is live.
+    """(every week of the range, the publishable cells: finalised weeks only), after a rollup so that a
+    week that has just ended is final.
     The range is whole ISO weeks: the week holding ``since`` to the week holding ``until`` (default today)."""
     store = TrendStore(db)
     store.rollup(now)
@@ -74,8 +75,8 @@ def chart_series(rows: Sequence[Cell]) -> dict[str, dict[dt.date, int]]:
 
 
 def write_png(weeks: Sequence[dt.date], rows: Sequence[Cell], path: Path, open_weeks: Iterable[dt.date] = ()) -> Path:
-    """Stacked weekly bars per topic; open (partial) weeks hatched. English labels: matplotlib cannot
-    shape Bangla script (the CSV has the Bangla names)."""
+    """Stacked weekly bars per topic; open weeks (not shown until final) are labelled "(not final)".
+    English labels: matplotlib cannot shape Bangla script (the CSV has the Bangla names)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -94,7 +95,7 @@ def write_png(weeks: Sequence[dt.date], rows: Sequence[Cell], path: Path, open_w
                 bar.set_hatch("//")
         bottom = [b + h for b, h in zip(bottom, heights)]
     ax.set_xticks(x)
-    ax.set_xticklabels([w.strftime("%d %b %Y") + (" (so far)" if w in partial else "") for w in weeks],
+    ax.set_xticklabels([w.strftime("%d %b %Y") + (" (not final)" if w in partial else "") for w in weeks],
                        rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("conversations per topic", fontsize=9)
     ax.set_xlabel("week (from Monday, Dhaka time)", fontsize=9)
@@ -204,7 +205,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.error(f"--until {until} is before --since {args.since}")
         csv_path, png_path, n = trends_report(args.since, until, args.out)
         print(f"Wrote {csv_path} ({n} rows) and {png_path}: weeks of {week_of(args.since)} to {week_of(until)}; "
-              f"cells under {min_cell()} conversations left out, the current week marked partial.")
+              f"cells under {min_cell()} conversations left out, weeks not yet final left out.")
         return 0
 
     from referral_directory import Directory

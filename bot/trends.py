@@ -11,7 +11,9 @@ when the purge deletes its events mid-week. When the week is finalised its count
 ``trend_weekly`` and the hashes and the key are deleted: what remains cannot be linked to anyone.
 
 Small cells are suppressed at output only (``publish``): the tables keep exact counts, and every
-report goes through ``publish``.
+report goes through ``publish``. It shows finalised weeks only: a live count that changes between two
+reports (5, then 6) would tell that one more conversation asked in between. ``min_cell`` is at least
+MIN_CELL_FLOOR (5) whatever content/trends.yml or a caller says.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ CONTENT_FILE = ROOT / "content" / "trends.yml"
 DHAKA = dt.timezone(dt.timedelta(hours=6), "Asia/Dhaka")  # no daylight saving time in Bangladesh
 FINALISE_AFTER = dt.timedelta(hours=1)  # Rasa writes an event seconds after its timestamp; an hour is ample
 UNKNOWN, ABROAD, OTHER = "unknown", "abroad", "other"
+MIN_CELL_FLOOR = 5  # no setting may show a cell of fewer conversations
 
 metadata = MetaData()
 # One row per week that has been seen. `week_key` exists only while the week is open.
@@ -90,8 +93,8 @@ def content() -> dict:
 
 
 def min_cell() -> int:
-    """Smallest count that may be shown (5 unless content/trends.yml says otherwise)."""
-    return int(content().get("min_cell", 5))
+    """Smallest count that may be shown: content/trends.yml's ``min_cell``, never below MIN_CELL_FLOOR."""
+    return max(MIN_CELL_FLOOR, int(content().get("min_cell", MIN_CELL_FLOOR)))
 
 
 @lru_cache(maxsize=1)
@@ -355,19 +358,22 @@ class TrendStore:
 # -- suppression ----------------------------------------------------------------------------------------
 
 def publish(cells: Iterable[Cell], k: Optional[int] = None) -> list[Cell]:
-    """The only cells any output may show. Per (week, topic): districts with at least ``k`` conversations;
-    the rest added up into one OTHER cell if that sum is at least ``k``, else dropped. Every number shown
-    is therefore a sum of at least ``k`` conversations, and any total made by adding shown cells is a sum
-    of shown cells only, so no suppressed cell can be worked out by subtraction."""
-    k = min_cell() if k is None else k
+    """The only cells any output may show. Finalised weeks only (open weeks change between reports, and
+    the difference would single out conversations). Per (week, topic): districts with at least ``k``
+    conversations; the rest added up into one OTHER cell if that sum is at least ``k``, else dropped.
+    Every number shown is therefore a sum of at least ``k`` (never below MIN_CELL_FLOOR) conversations,
+    and any total made by adding shown cells is a sum of shown cells only, so no suppressed cell can be
+    worked out by subtraction."""
+    k = max(MIN_CELL_FLOOR, min_cell() if k is None else k)
     groups: dict[tuple[dt.date, str], list[Cell]] = defaultdict(list)
     for c in cells:
-        groups[(c.week, c.topic)].append(c)
+        if not c.partial:
+            groups[(c.week, c.topic)].append(c)
     out: list[Cell] = []
     for (week, topic), group in sorted(groups.items()):
         shown = sorted((c for c in group if c.conversations >= k), key=lambda c: (-c.conversations, c.district))
         rest = sum(c.conversations for c in group if c.conversations < k)
         out.extend(shown)
         if rest >= k:
-            out.append(Cell(week, topic, OTHER, rest, group[0].partial))
+            out.append(Cell(week, topic, OTHER, rest))
     return out

@@ -144,22 +144,25 @@ async def test_a_cell_of_four_never_appears_a_cell_of_five_does(tracker: Tracker
     await tracker.crowd(5, "trafficking_info", "place:district:Khulna", ts)
     await tracker.crowd(4, "trafficking_signs", "place:upazila:Bhola/Char Fasson", ts)
     await tracker.crowd(4, "child_marriage_law", "place:district:Khulna", ts)
-    for now, partial in ((DURING, True), (AFTER, False)):  # live (open week), then final
-        weeks, rows = trend_rows(WEEK, WEEK, db=tracker.url, now=now)
-        assert key(rows) == {(WEEK, "trafficking", "Khulna", 5, partial)}
-        assert chart_series(rows) == {"trafficking": {WEEK: 5}}
-        csv_path, png_path, n = trends_report(WEEK, WEEK, tmp_path / f"out-{partial}", db=tracker.url, now=now)
-        with open(csv_path, encoding="utf-8") as fh:
-            table = list(csv.DictReader(fh))
-        assert n == 1 and [(r["topic"], r["district"], r["conversations"], r["week_status"]) for r in table] == [
-            ("trafficking", "Khulna", "5", "partial" if partial else "final")]
-        assert png_path.stat().st_size > 5000
-        for lang in ("en", "bn"):
-            body = trends_text(lang, WEEK, db=tracker.url, now=now)
-            assert ("Trafficking: 5" if lang == "en" else "মানব পাচার: ৫") in body
-            assert ("Khulna 5" if lang == "en" else "খুলনা ৫") in body
-            for hidden in ("Bhola", "ভোলা", "Child marriage", "বাল্যবিবাহ", ": 4", ": ৪", " 4", " ৪"):
-                assert hidden not in body, (hidden, body)
+    assert trend_rows(WEEK, WEEK, db=tracker.url, now=DURING)[1] == []  # open week: counted, not shown
+    assert key(TrendStore(tracker.url).cells(WEEK, WEEK)) == {
+        (WEEK, "trafficking", "Khulna", 5, True), (WEEK, "trafficking", "Bhola", 4, True),
+        (WEEK, "child_marriage", "Khulna", 4, True)}
+    weeks, rows = trend_rows(WEEK, WEEK, db=tracker.url, now=AFTER)
+    assert key(rows) == {(WEEK, "trafficking", "Khulna", 5, False)}
+    assert chart_series(rows) == {"trafficking": {WEEK: 5}}
+    csv_path, png_path, n = trends_report(WEEK, WEEK, tmp_path / "out", db=tracker.url, now=AFTER)
+    with open(csv_path, encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert n == 1 and [(r["topic"], r["district"], r["conversations"], r["week_status"]) for r in table] == [
+        ("trafficking", "Khulna", "5", "final")]
+    assert png_path.stat().st_size > 5000
+    for lang in ("en", "bn"):
+        body = trends_text(lang, WEEK, db=tracker.url, now=AFTER)
+        assert ("Trafficking: 5" if lang == "en" else "মানব পাচার: ৫") in body
+        assert ("Khulna 5" if lang == "en" else "খুলনা ৫") in body
+        for hidden in ("Bhola", "ভোলা", "Child marriage", "বাল্যবিবাহ", ": 4", ": ৪", " 4", " ৪"):
+            assert hidden not in body, (hidden, body)
 
 
 async def test_small_districts_only_show_combined_when_the_sum_reaches_five(tracker: Tracker) -> None:
@@ -199,8 +202,8 @@ async def test_distinct_counts_hold_when_retention_is_shorter_than_a_week(tracke
     await tracker.crowd(1, "job_offer_check", "place:district:Cumilla", ts)
     ConversationStore(tracker.url).purge(days=0)
     assert tracker.event_count() == 0
-    _, rows = trend_rows(week, week, db=tracker.url)
-    assert key(rows) == {(week, "migration_jobs", "Cumilla", 6, True)}
+    assert key(TrendStore(tracker.url).cells(week, week)) == {(week, "migration_jobs", "Cumilla", 6, True)}
+    assert trend_rows(week, week, db=tracker.url)[1] == []  # open: not shown
     TrendStore(tracker.url).rollup(now=week_end(week) + dt.timedelta(hours=2))
     assert key(publish(TrendStore(tracker.url).cells(week, week))) == {(week, "migration_jobs", "Cumilla", 6, False)}
     with create_engine(tracker.url, future=True).connect() as conn:  # the week's key is gone once final
@@ -253,7 +256,8 @@ async def test_no_sender_id_or_text_in_tables_or_outputs(tracker: Tracker, tmp_p
     outputs = [tables, csv_path.read_text(encoding="utf-8"), trends_text("en", WEEK, db=tracker.url),
                trends_text("bn", WEEK, db=tracker.url)]
     shown = {(r["week"], r["district"], r["conversations"]) for r in csv.DictReader(outputs[1].splitlines())}
-    assert (WEEK.isoformat(), "Jashore", "6") in shown and (week_of(time.time()).isoformat(), "Jashore", "5") in shown
+    assert (WEEK.isoformat(), "Jashore", "6") in shown
+    assert week_of(time.time()).isoformat() not in {w for w, _, _ in shown}  # the open week is not shown
     for s in senders:
         for out in outputs:
             assert s not in out and s[:12] not in out
@@ -270,7 +274,7 @@ async def test_forget_removes_a_conversation_from_the_open_week(tracker: Tracker
     senders = await tracker.crowd(5, "stipend_info", "place:district:Rangpur", time.time())
     TrendStore(tracker.url).rollup()
     week = week_of(time.time())
-    assert key(publish(TrendStore(tracker.url).cells(week, week))) == {(week, "social_protection", "Rangpur", 5, True)}
+    assert key(TrendStore(tracker.url).cells(week, week)) == {(week, "social_protection", "Rangpur", 5, True)}
     assert ConversationStore(tracker.url).forget(senders[0]) > 0
     assert key(TrendStore(tracker.url).cells(week, week)) == {(week, "social_protection", "Rangpur", 4, True)}
     assert publish(TrendStore(tracker.url).cells(week, week)) == []
@@ -378,15 +382,52 @@ def test_end_to_end_through_the_real_stack(rasa_stack: RasaStack, tmp_path: Path
             conn.execute(f"DROP TABLE {table}")
     url = f"sqlite:///{copy}"
     week = week_of(time.time())
-    _, rows = trend_rows(week, week, db=url)
-    assert key(rows) == {(week, "legal_aid", "Jashore", 5, True)}
+    after = week_end(week) + dt.timedelta(hours=2)
+    assert trend_rows(week, week, db=url)[1] == []  # the week is open: counted, not shown
+    cells = TrendStore(url).cells(week, week)
+    assert key(cells) == {(week, "legal_aid", "Jashore", 5, True), (week, "legal_aid", "Khulna", 4, True)}
     assert ConversationStore(url).purge(days=0) > 0
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
-    _, rows = trend_rows(week, week, db=url)
-    assert key(rows) == {(week, "legal_aid", "Jashore", 5, True)}
-    cells = TrendStore(url).cells(week, week)
-    assert key(cells) == {(week, "legal_aid", "Jashore", 5, True), (week, "legal_aid", "Khulna", 4, True)}
-    body = trends_text("en", week, db=url)
+    _, rows = trend_rows(week, week, db=url, now=after)  # finalised once the week is over
+    assert key(rows) == {(week, "legal_aid", "Jashore", 5, False)}
+    body = trends_text("en", week, db=url, now=after)
     assert "Legal aid: 5" in body and "Jashore 5" in body and "Khulna" not in body
     assert all(s not in dump_tables(url) for s in mine) and "jessore" not in dump_tables(url).lower()
+
+
+# -- issue 15, finding 7: no differencing -----------------------------------------------------------------
+
+def test_open_weeks_are_never_published() -> None:
+    """A live count that changes between two reports (5, then 6) would tell that one more conversation
+    asked in between: only finalised weeks are shown."""
+    live = [Cell(WEEK, "trafficking", "Khulna", 9, partial=True), Cell(WEEK, "shelter", "Bhola", 12, partial=True)]
+    assert publish(live, k=5) == []
+    final = Cell(WEEK, "trafficking", "Khulna", 9)
+    assert publish(live + [final], k=5) == [final]
+
+
+def test_min_cell_below_five_is_refused_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.trends as trends
+
+    cells = [Cell(WEEK, "trafficking", "Khulna", 3), Cell(WEEK, "trafficking", "Bhola", 1)]
+    assert publish(cells, k=1) == [] and publish(cells, k=0) == []
+    monkeypatch.setattr(trends, "content", lambda: {"min_cell": 2})
+    assert trends.min_cell() == 5 and publish(cells) == []
+    monkeypatch.setattr(trends, "content", lambda: {"min_cell": 8})
+    assert trends.min_cell() == 8  # stricter settings are kept
+
+
+async def test_a_week_counted_so_far_cannot_be_differenced(tracker: Tracker, tmp_path: Path) -> None:
+    ts = at(WEEK + dt.timedelta(days=1))
+    await tracker.crowd(5, "trafficking_info", "place:district:Khulna", ts)
+    first = trend_rows(WEEK, WEEK, db=tracker.url, now=DURING)[1]
+    await tracker.crowd(1, "trafficking_info", "place:district:Khulna", ts + 60)
+    second = trend_rows(WEEK, WEEK, db=tracker.url, now=DURING + dt.timedelta(hours=1))[1]
+    assert first == second == []  # nothing to subtract while the week is open
+    for lang in ("en", "bn"):
+        assert "Khulna" not in trends_text(lang, WEEK, db=tracker.url, now=DURING) \
+            and "খুলনা" not in trends_text(lang, WEEK, db=tracker.url, now=DURING)
+    csv_path, _, n = trends_report(WEEK, WEEK, tmp_path, db=tracker.url, now=DURING)
+    assert n == 0 and csv_path.read_text(encoding="utf-8").count("\n") == 1  # the header only
+    assert key(trend_rows(WEEK, WEEK, db=tracker.url, now=AFTER)[1]) == {(WEEK, "trafficking", "Khulna", 6, False)}
