@@ -1,11 +1,14 @@
 """What the Telegram bot keeps per chat, in memory only: the ids (never the text) of recent messages, so
-that /exit can delete them. Telegram lets a bot delete messages for 48 hours; older ids are dropped, and
-so are chats left with nothing, so memory follows recent chats, not every chat ever seen."""
+that /exit can delete them, and the button payloads it offered (bot/buttons.py). Telegram lets a bot
+delete messages for 48 hours; older ids and buttons are dropped, and so are chats left with nothing, so
+memory follows recent chats, not every chat ever seen."""
 from __future__ import annotations
 
 import time
 from collections import deque
 from typing import Any, MutableMapping, Optional
+
+from bot import buttons
 
 DELETABLE_S = 48 * 3600  # the Bot API can delete messages up to 48 hours old
 MAX_IDS_PER_CHAT = 1000
@@ -24,7 +27,7 @@ def deletable_ids(chat_data: MutableMapping[str, Any], now: Optional[float] = No
 
 
 def prune_chat_data(app: Any, now: Optional[float] = None) -> int:
-    """Forget ids older than 48 h, and chats left with nothing; returns how many chats were dropped."""
+    """Forget ids and buttons older than 48 h, and chats left with nothing; returns how many chats were dropped."""
     now = time.time() if now is None else now
     dropped = 0
     for chat_id, data in list(app.chat_data.items()):
@@ -33,6 +36,7 @@ def prune_chat_data(app: Any, now: Optional[float] = None) -> int:
             fresh = [(mid, at) for mid, at in ids if now - at < DELETABLE_S]
             ids.clear()
             ids.extend(fresh)
+        buttons.prune(data, now)
         if not data.get("message_ids") and set(data) <= {"message_ids"}:
             app.drop_chat_data(chat_id)
             dropped += 1

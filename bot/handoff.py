@@ -8,6 +8,9 @@ phone number or message text. Staff answer by replying to the bot's post in the 
 ``/reply H-7KQ2 text`` (in the staff chat, or privately by allowlisted staff); the bot relays the
 answer to the user and confirms to staff.
 
+One open ticket per user: a second "yes" while the first reference is open (48 hours) posts nothing
+new and tells the user their reference again, so repeating the flow cannot flood the staff chat.
+
 Known limit: references live in memory, so a restart forgets them (staff are told the reference is
 unknown; users are told to call the helplines if no one answers). With no STAFF_CHAT_ID the bot tells
 Rasa that no handoff is possible (metadata), and Rasa gives the helplines instead of an offer.
@@ -52,6 +55,7 @@ class HandoffDesk:
         self.ttl_s = ttl_s
         self._tickets: dict[str, Ticket] = {}
         self._by_post: dict[int, str] = {}  # staff-chat message id of the post -> reference
+        self._by_user: dict[int, str] = {}  # user chat id -> their open reference (one per user)
 
     @property
     def available(self) -> bool:
@@ -68,6 +72,8 @@ class HandoffDesk:
         for ref in [r for r, t in self._tickets.items() if now - t.created > self.ttl_s]:
             ticket = self._tickets.pop(ref)
             self._by_post.pop(ticket.post_message_id, None)
+            if self._by_user.get(ticket.user_chat_id) == ref:
+                del self._by_user[ticket.user_chat_id]
 
     def _new_ref(self) -> str:
         while True:
@@ -90,6 +96,9 @@ class HandoffDesk:
         if not self.available:
             return messages()["handoff_unavailable"]
         self._expire()
+        open_ref = self._by_user.get(user_chat_id)
+        if open_ref is not None:  # one open ticket per user: never post the same request twice
+            return messages()["handoff_already_open"].format(ref=open_ref)
         ref = self._new_ref()
         text = messages()["handoff_staff_post"].format(ref=ref, summary=str(handoff.get("summary") or "")[:1500])
         try:
@@ -99,6 +108,7 @@ class HandoffDesk:
             return messages()["handoff_failed"]
         self._tickets[ref] = Ticket(user_chat_id, time.time(), sent.message_id)
         self._by_post[sent.message_id] = ref
+        self._by_user[user_chat_id] = ref
         logger.info("handoff %s posted to the staff chat", ref)
         return messages()["handoff_sent"].format(ref=ref)
 

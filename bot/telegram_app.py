@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import weakref
@@ -23,7 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
-from bot import handoff, metrics, staff
+from bot import buttons, handoff, metrics, staff
 from bot.chat_memory import deletable_ids, prune_chat_data, remember
 from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.logs import configure_logging
@@ -31,8 +30,11 @@ from bot.messages import messages
 from bot.ops import OPS_PORT, start_ops_server
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
+from bot.ratelimit import RateLimiter
 from bot.settings import RASA_URL, local_secret
 from bot.telegram_request import AiohttpRequest
+from safety.crisis import default_detector
+from safety.text import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,6 @@ COMMANDS = {
            BotCommand("privacy", "কী রাখা হয়, কতদিন"), BotCommand("forget", "আমার কথোপকথন মুছে দাও"),
            BotCommand("exit", "দ্রুত বের হও: চ্যাট মুছে দাও")],
 }
-CALLBACK_LIMIT = 64  # bytes; Telegram's limit for callback_data
 RETENTION_EVERY_S = 3600
 FORGET_RETRY_S = 60
 # Updates handled at once (one chat stays in order). High on purpose: under overload an update must
@@ -61,16 +62,6 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 # -- helpers ------------------------------------------------------------------------------------------
 
-def callback_data_for(payload: str, store_: dict[str, str]) -> str:
-    """The payload itself when it fits in 64 bytes, else a short id remembered in ``store_``
-    (Bangla takes 3 bytes a character, so long payloads do happen)."""
-    if len(payload.encode()) <= CALLBACK_LIMIT:
-        return payload
-    key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:20]
-    store_[key] = payload
-    return key
-
-
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split at Telegram's 4,096-character limit, at a line break where possible."""
     parts = []
@@ -82,10 +73,39 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts + [text] if text else parts
 
 
+def is_crisis_update(update: Update) -> bool:
+    """Whether the update is a message the crisis rules recognise (never rate limited, never shed)."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None and update.callback_query is None else ""
+    return bool(text) and default_detector().is_crisis(normalize_text(text))
+
+
+async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The per-user token bucket (bot/ratelimit.py), private chats only; a crisis message always passes.
+    The first refused message of a burst gets the "slow down" notice with the emergency numbers."""
+    if not is_private(update) or update.effective_user is None or is_crisis_update(update):
+        return True
+    limiter: RateLimiter = context.bot_data["rate_limiter"]
+    verdict = limiter.check(sender_id("telegram", update.effective_user.id))
+    if verdict == "ok":
+        return True
+    metrics.REPLIES.labels("telegram", "rate_limited").inc()
+    if verdict == "notify":
+        with contextlib.suppress(TelegramError):
+            await send_text(update, context, messages()["rate_limited"])
+    return False
+
+
 def chat_ordered(handler: Handler) -> Handler:
     """Run ``handler`` under the chat's lock: updates are processed concurrently across chats but in
-    arrival order within one chat (asyncio locks are first come, first served)."""
+    arrival order within one chat (asyncio locks are first come, first served). The rate limit is
+    checked first, so a flood never queues behind the lock holding update slots."""
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()  # stops the button's spinner, even when refused
+        if not await within_rate(update, context):
+            return
         chat_id = update.effective_chat.id if update.effective_chat else 0
         # Weak values: a chat's lock lives only while some update of that chat holds it or waits.
         locks: weakref.WeakValueDictionary = context.application.bot_data.setdefault(
@@ -106,8 +126,9 @@ async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 
 
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[dict]) -> None:
-    """Render Rasa's replies: text (split), buttons (inline keyboard), the location request (reply keyboard)."""
-    payloads = context.bot_data.setdefault("payloads", {})
+    """Render Rasa's replies: text (split), buttons (inline keyboard, each payload kept server-side
+    behind a token: bot/buttons.py), the location request (reply keyboard)."""
+    chat_id = update.effective_chat.id
     for reply in replies:
         custom = reply.get("custom") or {}
         if custom.get("handoff"):  # the user said yes to a counsellor: post the consented summary (bot/handoff.py)
@@ -125,8 +146,9 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
             continue
         markup = None
         if reply.get("buttons"):
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=callback_data_for(b["payload"], payloads))]
-                                           for b in reply["buttons"]])
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+                b["title"], callback_data=buttons.issue(context.chat_data, chat_id, b["payload"]))]
+                for b in reply["buttons"]])
         parts = split_text(reply.get("text") or "") or (["…"] if markup else [])
         for i, part in enumerate(parts):
             await send_text(update, context, part, reply_markup=markup if i == len(parts) - 1 else None)
@@ -175,11 +197,11 @@ async def on_rasa_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    await query.answer()
-    data = query.data or ""
-    payload = context.bot_data.get("payloads", {}).get(data, data)
-    if payload.startswith("#"):  # the bot restarted since the button was sent
+    """A tap sends Rasa only a payload the bot itself offered in this chat (bot/buttons.py); a forged,
+    foreign or pre-restart button gets "please ask again" and nothing reaches Rasa."""
+    payload = buttons.redeem(context.chat_data, update.callback_query.data)
+    if payload is None or update.effective_chat is None:
+        metrics.REPLIES.labels("telegram", "button_refused").inc()
         await send_text(update, context, messages()["button_expired"])
         return
     await ask_rasa(update, context, payload, payload=True)
@@ -300,12 +322,13 @@ def build_application(token: str, base_url: Optional[str] = None, rasa_url: Opti
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.bot_data["rasa"] = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
     app.bot_data["conversations"] = ConversationStore(tracker_db_url or TRACKER_DB_URL)
+    app.bot_data["rate_limiter"] = RateLimiter()  # per user, in memory (bot/ratelimit.py)
     staff.register(app, directory_url)  # staff commands for the allowlist (bot/staff.py), before the rest
     handoff.register(app)  # counsellor handoff: STAFF_CHAT_ID, replies and /reply from staff (bot/handoff.py)
     app.add_handler(CommandHandler(list(RASA_COMMANDS), chat_ordered(on_rasa_command)))
     app.add_handler(CommandHandler("privacy", chat_ordered(on_privacy)))
     app.add_handler(CommandHandler("forget", chat_ordered(on_forget)))
-    app.add_handler(CommandHandler("exit", chat_ordered(on_exit)))
+    app.add_handler(CommandHandler("exit", chat_ordered(on_exit), filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(chat_ordered(on_button)))
     app.add_handler(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, chat_ordered(on_location)))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, chat_ordered(on_text)))

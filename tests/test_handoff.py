@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from bot.buttons import token_for
 from bot.handoff import HandoffDesk
 from bot.messages import messages
 from bot.privacy import sender_id
@@ -45,11 +46,17 @@ def buttons(message: dict) -> dict[str, str]:
     return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
+def payloads(message: dict, known: tuple = ("/affirm", "/deny")) -> set[str]:
+    """Which of the ``known`` payloads a message's buttons carry (callback data holds the bot's tokens)."""
+    data = set(buttons(message).values())
+    return {p for p in known if token_for(int(message["chat_id"]), p) in data}
+
+
 async def offer(fake: FakeTelegram, chat: int, user: int, text: str = "I want to talk to a real person") -> dict:
     before = len(fake.sent(chat))
     fake.send_text(chat, user, text)
     sent = await fake.wait_for(chat, before + 1)
-    assert "/affirm" in buttons(sent[-1]).values(), sent[-1]["text"]
+    assert "/affirm" in payloads(sent[-1]), sent[-1]["text"]
     return sent[-1]
 
 
@@ -58,7 +65,7 @@ async def test_asking_for_a_person_gets_an_offer_that_says_what_is_shared(telegr
     text = message["text"]
     assert "Not shared: your name, username, phone number or your messages" in text
     assert "asked to talk to a person" in text and "English" in text and "1098" in text
-    assert set(buttons(message).values()) == {"/affirm", "/deny"}
+    assert payloads(message) == {"/affirm", "/deny"} and len(buttons(message)) == 2
     assert telegram.sent(STAFF_CHAT) == []
 
 
@@ -86,7 +93,7 @@ async def test_yes_posts_exactly_one_summary_without_ids_and_staff_replies_reach
     telegram.send_text(chat, user, "what is the child marriage law")
     await telegram.wait_for(chat, 1)
     await offer(telegram, chat, user, "কারো সাথে কথা বলতে চাই")
-    telegram.tap(chat, user, "/affirm")
+    telegram.tap(chat, user, token_for(chat, "/affirm"))
     post = (await telegram.wait_for(STAFF_CHAT, 1))[0]["text"]
     confirmation = (await telegram.wait_for(chat, 3))[-1]["text"]
     ref = REF.search(post).group()
@@ -127,11 +134,11 @@ async def test_distress_twice_brings_the_offer_after_the_second_answer(telegram:
     chat, user = 6, USER_ID + 5
     telegram.send_text(chat, user, "I feel very sad and alone")
     first = await telegram.wait_for(chat, 1)
-    assert not any("/affirm" in buttons(m).values() for m in first)
+    assert not any("/affirm" in payloads(m) for m in first)
     telegram.send_text(chat, user, "I can't stop crying every night")
     sent = await telegram.wait_for(chat, 3)
-    assert "/affirm" not in buttons(sent[1]).values()  # the answer itself comes first
-    assert "/affirm" in buttons(sent[-1]).values() and "feeling sad" in sent[-1]["text"]
+    assert "/affirm" not in payloads(sent[1])  # the answer itself comes first
+    assert "/affirm" in payloads(sent[-1]) and "feeling sad" in sent[-1]["text"]
     assert telegram.sent(STAFF_CHAT) == []
 
 
@@ -142,7 +149,7 @@ async def test_emergency_twice_keeps_the_emergency_reply_first(telegram: FakeTel
     telegram.send_text(chat, user, "amake jor kore biye dicche aj rate")
     sent = await telegram.wait_for(chat, 3)
     assert all(n in sent[1]["text"] for n in ("999", "109", "1098")) and sent[1]["text"] == first[0]["text"]
-    assert "/affirm" in buttons(sent[2]).values()
+    assert "/affirm" in payloads(sent[2])
     assert len(sent) == 3 and telegram.sent(STAFF_CHAT) == []
 
 
@@ -154,7 +161,7 @@ async def test_without_a_staff_chat_the_user_gets_the_helplines(rasa_stack: Rasa
         fake.send_text(8, USER_ID + 7, "I want to talk to a counsellor, please connect me")
         sent = await fake.wait_for(8, 1)
         assert "1098" in sent[0]["text"] and "109" in sent[0]["text"]
-        assert "/affirm" not in buttons(sent[0]).values()
+        assert "/affirm" not in payloads(sent[0])
         fake.send_text(8, USER_ID + 7, "yes")
         await fake.wait_for(8, 2)
         assert [m for m, p in fake.calls if m == "sendMessage" and int(p["chat_id"]) != 8] == []
@@ -183,3 +190,17 @@ async def test_references_expire_and_are_forgotten() -> None:
         await fake.stop()
     assert HandoffDesk(None).metadata({"lat": 1}) == {"lat": 1}
     assert HandoffDesk(STAFF_CHAT).metadata(None) == {"handoff_available": True}
+
+
+async def test_one_open_ticket_per_user(telegram: FakeTelegram) -> None:
+    """Issue 15, finding 6: repeating the handoff flow must not flood the staff chat."""
+    chat, user = 700700709, USER_ID + 9
+    await offer(telegram, chat, user)
+    telegram.tap(chat, user, token_for(chat, "/affirm"))
+    ref = REF.search((await telegram.wait_for(STAFF_CHAT, 1))[0]["text"]).group()
+    await telegram.wait_for(chat, 2)
+    await offer(telegram, chat, user, "I want to talk to a counsellor")
+    telegram.tap(chat, user, token_for(chat, "/affirm"))
+    again = (await telegram.wait_for(chat, 4))[-1]["text"]
+    assert ref in again and "already" in again and "1098" in again
+    assert len(telegram.sent(STAFF_CHAT)) == 1

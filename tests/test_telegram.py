@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.privacy import sender_id
-from bot.telegram_app import build_application, callback_data_for, split_text
+from bot.telegram_app import build_application, split_text
 from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import RasaStack, free_port
 
@@ -99,14 +99,6 @@ def test_long_text_is_split_at_telegram_limit() -> None:
     parts = split_text(text)
     assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text
-
-
-def test_long_payloads_get_short_callback_ids() -> None:
-    store: dict[str, str] = {}
-    payload = '/inform_location{"location": "ময়মনসিংহ/ময়মনসিংহ সদর", "place_level": "upazila"}'
-    data = callback_data_for(payload, store)
-    assert len(data.encode()) <= 64 and store[data] == payload
-    assert callback_data_for("/help", store) == "/help"
 
 
 async def test_privacy_explains_retention_and_deletion(telegram: FakeTelegram) -> None:
