@@ -9,6 +9,7 @@ import asyncio
 import sys
 import uuid
 
+from bot.limits import clip_text
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
@@ -43,7 +44,7 @@ async def chat() -> None:
             except (EOFError, KeyboardInterrupt):
                 print()
                 return
-            text = line.strip()
+            text = clip_text(line.strip())
             if text.lower() in QUIT:
                 return
             if not text:

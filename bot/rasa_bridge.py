@@ -25,6 +25,7 @@ from typing import Any, Optional
 import aiohttp
 
 from bot import metrics
+from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.messages import messages
 from bot.settings import RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL
 from safety.crisis import default_detector
@@ -113,7 +114,9 @@ class RasaBridge:
     async def reply(self, sender: str, message: str, *, payload: bool = False,
                     metadata: Optional[dict] = None) -> list[dict[str, Any]]:
         """Rasa's replies; when Rasa is busy, unavailable or says nothing, the apology with the
-        emergency numbers instead, so that no front end ever leaves a user in silence."""
+        emergency numbers instead, so that no front end ever leaves a user in silence. Text and payloads
+        are cut to bot.limits' caps first: every front end goes through here."""
+        message = clip_text(message, MAX_PAYLOAD_CHARS if payload else MAX_TEXT_CHARS)
         started = time.monotonic()
         outcome, text = "answered", None
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot import metrics, staff
+from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.logs import configure_logging
 from bot.messages import messages
 from bot.ops import add_ops_routes
@@ -25,7 +26,6 @@ from bot.settings import RASA_URL
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("web")
 COOKIE = "chat_session"
-MAX_TEXT = 4096
 
 
 def session_of(request: web.Request) -> tuple[str, bool]:
@@ -48,15 +48,15 @@ async def post_message(request: web.Request) -> web.Response:
     session, new = session_of(request)
     sender = sender_id("web", session)
     rasa: RasaBridge = request.app["rasa"]
-    text = str(body.get("text") or "")[:MAX_TEXT]
-    payload = body.get("payload")
+    text = clip_text(str(body.get("text") or ""), MAX_TEXT_CHARS)
+    payload = clip_text(str(body["payload"]), MAX_PAYLOAD_CHARS) if body.get("payload") else None
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
     metrics.MESSAGES.labels("web", "button" if payload else "text").inc()
     staff_replies = await staff.web_command(request.app["staff"], sender, text) if text.startswith("/") else None
     if staff_replies is not None:  # `/staff STAFF_TOKEN`, then the staff commands (bot/staff.py)
         replies = staff_replies
     elif payload:
-        replies = await rasa.reply(sender, str(payload), payload=True, metadata=metadata)
+        replies = await rasa.reply(sender, payload, payload=True, metadata=metadata)
     elif text.strip():
         replies = await rasa.reply(sender, text)
     else:

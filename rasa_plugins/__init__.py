@@ -10,3 +10,7 @@ log_privacy.apply()
 from rasa_plugins import templates  # noqa: E402
 
 templates.apply()
+
+from rasa_plugins import input_limits  # noqa: E402
+
+input_limits.apply()

@@ -73,6 +73,10 @@ CANDIDATE_MIN = 0.50
 KEEP_WITHIN = 0.10
 FUZZY_MIN_SIM = 0.75
 FUZZY_MIN_LEN = 5
+# Longer words are never fuzzy-matched: the longest place name (29 characters) plus the edit budget
+# is far shorter, and the deletion variants of a word cost the square of its length (16,000 characters
+# took 0.7 s and 230 MB).
+FUZZY_MAX_LEN = 40
 SKELETON_MIN_SIM = 0.6
 SENTENCE_FUZZY_DAMP = 0.75
 MAX_SPAN = 4
@@ -256,11 +260,17 @@ def _lookup(idx: Index, words: List[str]) -> Optional[Dict[Ref, float]]:
     return idx.exact.get(" ".join(words)) or idx.compact.get("".join(words))
 
 
-@functools.lru_cache(maxsize=16384)
 def _fuzzy(idx: Index, q: str) -> Dict[Ref, float]:
+    """Fuzzy matches of a word (or joined span) of FUZZY_MIN_LEN to FUZZY_MAX_LEN characters; longer
+    ones are checked here, before the cache, so the cache never holds a long word either."""
+    if not FUZZY_MIN_LEN <= len(q) <= FUZZY_MAX_LEN:
+        return {}
+    return _fuzzy_cached(idx, q)
+
+
+@functools.lru_cache(maxsize=16384)
+def _fuzzy_cached(idx: Index, q: str) -> Dict[Ref, float]:
     out: Dict[Ref, float] = {}
-    if len(q) < FUZZY_MIN_LEN:
-        return out
     seen: Set[str] = set()
     # Keys were indexed with up to 2 deletions, queries use 1: this catches one substitution plus one
     # missing letter, or two missing letters, or one extra letter - the common typos - at a fifth of the cost.
@@ -283,10 +293,14 @@ def _fuzzy(idx: Index, q: str) -> Dict[Ref, float]:
     return out
 
 
-@functools.lru_cache(maxsize=16384)
 def _skeleton(idx: Index, q: str) -> Dict[Ref, float]:
-    if len(q) < FUZZY_MIN_LEN or is_bangla(q):
+    if not FUZZY_MIN_LEN <= len(q) <= FUZZY_MAX_LEN or is_bangla(q):
         return {}
+    return _skeleton_cached(idx, q)
+
+
+@functools.lru_cache(maxsize=16384)
+def _skeleton_cached(idx: Index, q: str) -> Dict[Ref, float]:
     sk = latin_skeleton(q)
     if len(sk) < 3 or sk not in idx.skeleton:
         return {}
