@@ -12,16 +12,20 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup train run test eval bench lock clean
+.PHONY: help setup train content-check run test eval bench lock clean
 
 help:  ## Show the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 15
 
 setup:  ## Create .venv and install the pinned dependencies (only when they changed)
 	@PYTHON="$(PYTHON)" tools/bootstrap.sh
 
-train: setup  ## Train the Rasa model if config.yml, domain.yml or nlu_data/ changed
+train: setup  ## Train the Rasa model if config.yml, domain.yml or nlu_data/ changed; fit the answer selector if content/kb/ changed
 	@$(PY) -m tools.train
+	@$(PY) -m knowledge build
+
+content-check: setup  ## Check every knowledge item: both languages, dated sources, verified numbers, links
+	@$(PY) -m knowledge check
 
 run: train  ## Start the action server, Rasa and a front end (Telegram if TELEGRAM_BOT_TOKEN is set, else a local chat)
 	@$(PY) -m tools.stack

@@ -39,6 +39,10 @@ class ActionFindServices(Action):
         if intent in referrals.CATEGORY_INTENTS:
             events.append(SlotSet("service_intent", intent))
         service_intent = intent if intent in referrals.CATEGORY_INTENTS else tracker.get_slot("service_intent")
+        if intent in referrals.CATEGORY_INTENTS:
+            about = referrals.about_service(intent, lang)
+            if about:  # e.g. what a One-Stop Crisis Centre does, before asking where the user is
+                dispatcher.utter_message(text=about)
 
         level = next(tracker.get_latest_entity_values("place_level"), None)
         typed = next(tracker.get_latest_entity_values("location"), None)

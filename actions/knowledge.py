@@ -1,25 +1,54 @@
-"""Answers awareness, law, rights and scheme questions from content/answers.yml."""
+"""Answers awareness, law, rights and scheme questions from the knowledge base (content/kb/)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_book import answer_book
+from actions.answer_book import ITEM_ENTITY, answer_book
+from knowledge.kb import KNOWLEDGE_INTENTS
+from knowledge.selector import answer_selector
+
+# When the selector finds no item for these intents, they keep their own reply.
+OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
+             "hotline_numbers": "utter_hotlines"}
 
 
 class ActionAnswer(Action):
-    """Replies to the latest knowledge intent in the reply language."""
+    """Replies with the knowledge item that answers the latest message, or says it is not sure."""
 
     def name(self) -> Text:
         return "action_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        book, language = answer_book(), tracker.get_slot("language")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reply = answer_book().reply(intent, tracker.get_slot("language"))
-        if reply is None:  # an intent with no answer yet: never guess, fall back (with the emergency numbers)
+        text = tracker.latest_message.get("text") or ""
+        item_id = _chosen_item(tracker, intent, text)
+        if item_id is not None:
+            reply = book.reply(item_id, language)
+        else:
+            choice = answer_selector().choose(book.kb, text)
+            if choice.answered:
+                reply = book.reply(choice.item.id, language)
+            elif intent in OWN_REPLY:
+                dispatcher.utter_message(response=OWN_REPLY[intent])
+                return []
+            else:
+                reply = book.not_sure(choice, language)
+        if reply is None:  # a button for an item that no longer exists: never guess, fall back (with 999/109/1098)
             dispatcher.utter_message(response="utter_default")
         else:
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         return []
+
+
+def _chosen_item(tracker: Tracker, intent: Optional[str], text: str) -> Optional[str]:
+    """The item a button asked for: its `item` entity, or the intent's general answer for a bare /intent."""
+    item_id = next(tracker.get_latest_entity_values(ITEM_ENTITY), None)
+    if item_id:
+        return str(item_id)
+    if text.startswith("/") and intent in KNOWLEDGE_INTENTS:
+        return intent
+    return None

@@ -18,11 +18,11 @@ import yaml
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
 from referral_directory import gazetteer
+from safety.text import TO_BANGLA_DIGITS
 
 CATEGORY_INTENTS = ("find_shelter", "find_legal_aid", "find_social_protection", "find_medical", "find_counselling")
 LIMIT = 3
 MAX_CHOICES = 8  # more ambiguous readings than this: ask for the division instead
-BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
 @dataclass
@@ -159,9 +159,28 @@ def origin_name(origin: Union[Place, Point], lang: str) -> str:
     return "তোমার লোকেশন" if lang == "bn" else "your location"
 
 
+def genitive(name: str) -> str:
+    """Bangla possessive of a place name: গাইবান্ধা -> গাইবান্ধার, যশোর -> যশোরের (never "গাইবান্ধা-এর")."""
+    if not name or not "\u0980" <= name[-1] <= "\u09ff":
+        return f"{name}-এর"  # a Latin name or a number keeps the hyphen
+    return name + ("র" if name[-1] in _ENDS_IN_VOWEL else "ের")
+
+
+_ENDS_IN_VOWEL = set("অআইঈউঊঋএঐওঔািীুূৃেৈোৌ")
+
+
+def about_service(intent: str, lang: str) -> Optional[str]:
+    """The short answer of the knowledge item that explains a kind of service (`about_item` in content/referrals.yml)."""
+    item = answer_book().kb.get(content()["categories"][intent].get("about_item"))
+    if item is None:
+        return None
+    return "\n".join((item.short[lang], answer_book().source_line(item, lang)))
+
+
 def which_service(origin: Union[Place, Point], lang: str) -> Reply:
     labels = answer_book().button_labels
-    return Reply(t("which_service", lang, place=origin_name(origin, lang)),
+    where = origin_name(origin, lang)
+    return Reply(t("which_service", lang, place=where, place_of=genitive(where)),
                  [{"title": labels[i][lang], "payload": f"/{i}"} for i in CATEGORY_INTENTS])
 
 
@@ -171,13 +190,13 @@ def format_date(day: Optional[dt.date], lang: str) -> str:
     if day is None:
         return "-"
     if lang == "bn":
-        return f"{content()['months_bn'][day.month - 1]} {day.year}".translate(BANGLA_DIGITS)
+        return f"{content()['months_bn'][day.month - 1]} {day.year}".translate(TO_BANGLA_DIGITS)
     return day.strftime("%B %Y")
 
 
 def format_km(km: float, lang: str = "en") -> str:
     text = f"{km:.0f}" if km >= 10 else f"{km:.1f}"
-    return text.translate(BANGLA_DIGITS) if lang == "bn" else text
+    return text.translate(TO_BANGLA_DIGITS) if lang == "bn" else text
 
 
 def helpline_lines(numbers: list[str], lang: str) -> list[str]:
@@ -200,7 +219,7 @@ def nearest_services(intent: str, origin: Union[Place, Point], lang: str) -> Rep
     if not result.results:
         lines.append(t("none_verified", lang, what=what))
     else:
-        lines.append(t("results_header", lang, what=what, place=where))
+        lines.append(t("results_header", lang, what=what, place=where, place_of=genitive(where)))
         if result.widened:
             lines.append(t("widened", lang, near=format_km(result.near_km, lang), km=format_km(result.results[0].distance_km, lang)))
         for i, s in enumerate(result.results, 1):

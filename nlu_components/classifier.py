@@ -27,7 +27,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.features import CompiledFeatures, prepare, vectorizer
+from safety.features import CompiledCalibratedSVM, CompiledFeatures, prepare, vectorizer
 from nlu_components.places import mask_places
 
 logger = logging.getLogger(__name__)
@@ -37,32 +37,6 @@ MODEL_FILE = "intent_classifier.pkl"
 def _classifier_text(text: str) -> str:
     """Normalised text with any place name replaced by a placeholder (see places.py)."""
     return mask_places(prepare(text))
-
-
-class CompiledCalibratedSVM:
-    """The fitted calibrated LinearSVC as plain numpy: scores = x . coef + intercept, then each class's
-    sigmoid calibrator, normalised as scikit-learn's _CalibratedClassifier.predict_proba does.
-    Why: the same numbers without scikit-learn's per-call validation (see CompiledFeatures)."""
-
-    def __init__(self, calibrated: CalibratedClassifierCV) -> None:
-        (fitted,) = calibrated.calibrated_classifiers_  # ensemble=False: one SVM trained on all data
-        svm = fitted.base_estimator
-        self.classes = calibrated.classes_
-        assert len(self.classes) > 2 and list(svm.classes_) == list(self.classes)
-        self.coef_rows = np.ascontiguousarray(svm.coef_.T)  # feature -> per-class weights
-        self.intercept = svm.intercept_.astype(np.float64)
-        self.a = np.array([c.a_ for c in fitted.calibrators], dtype=np.float64)
-        self.b = np.array([c.b_ for c in fitted.calibrators], dtype=np.float64)
-
-    def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
-        return values @ self.coef_rows[columns] + self.intercept
-
-    def probabilities(self, scores: np.ndarray) -> np.ndarray:
-        proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))  # expit(-(a*s + b))
-        total = proba.sum()
-        proba = proba / total if total != 0 else np.full_like(proba, 1 / len(proba))
-        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-        return proba
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+TO_BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")  # for counts, dates, distances: never phone numbers
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _REPEATS = re.compile(r"(.)\1{2,}")
 _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")  # \w misses Bangla vowel signs; keep the whole block

@@ -3,7 +3,6 @@ number, both languages present, answers short, and the training data shaped as t
 from __future__ import annotations
 
 import csv
-import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -12,7 +11,8 @@ import pytest
 import yaml
 
 from actions.answer_book import AnswerBook, answer_book
-from safety.text import BANGLA_DIGITS
+from knowledge.check import phone_like_numbers
+from knowledge.kb import KNOWLEDGE_INTENTS, KnowledgeBase, knowledge_base
 from tools.model import ROOT
 
 HOTLINES = list(csv.DictReader(open(ROOT / "referral_directory" / "data" / "hotlines.csv", encoding="utf-8")))
@@ -20,35 +20,18 @@ SHOWABLE = {r["number"] for r in HOTLINES if r["verified"] == "yes" and r["curre
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FORMS = ("bn", "en", "banglish")
 BUTTON_ONLY_INTENTS = {"social_screener"}  # reached by buttons only, never typed
-_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")  # Tk 50,000
-_NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
-
-
-def phone_like_numbers(text: str) -> set[str]:
-    """Digit runs that could be dialled: 3+ digits, except years (1900-2099) and grouped amounts."""
-    text = _AMOUNT.sub(" ", unicodedata.normalize("NFC", text).translate(BANGLA_DIGITS))
-    found = set()
-    for match in _NUMBER.finditer(text):
-        for token in match.group().split(" "):
-            parts = token.split("-")  # "01711-123456" is one number; "15-18" and "2025-2026" are two
-            joined = min(map(len, parts)) > 2 and not all(len(p) == 4 and p[:2] in ("19", "20") for p in parts)
-            for digits in (["".join(parts)] if joined else parts):
-                if len(digits.lstrip("+")) >= 3 and not (len(digits) == 4 and 1900 <= int(digits) <= 2099):
-                    found.add(digits)
-    return found
-
-
 def user_facing_texts() -> list[tuple[str, str]]:
     texts = []
     for name, variants in DOMAIN["responses"].items():
         for v in variants:
             texts.append((f"domain:{name}", v.get("text", "")))
             texts += [(f"domain:{name}:button", b["title"]) for b in v.get("buttons", [])]
-    for intent, entry in yaml.safe_load((ROOT / "content" / "answers.yml").read_text(encoding="utf-8"))["answers"].items():
-        texts += [(f"answers:{intent}:{lang}", entry[lang]) for lang in ("bn", "en")]
+    for item in knowledge_base().items.values():
+        texts += [(f"kb:{item.id}:{lang}", part) for lang in ("bn", "en")
+                  for part in (item.question[lang], item.short[lang], item.detail[lang])]
     for key, text in yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8")).items():
         texts.append((f"bot:{key}", text))
-    for name in ("referrals.yml", "schemes.yml", "helplines.yml", "handoff.yml", "trends.yml"):
+    for name in ("referrals.yml", "schemes.yml", "helplines.yml", "handoff.yml", "trends.yml", "knowledge.yml", "buttons.yml"):
         texts += strings(yaml.safe_load((ROOT / "content" / name).read_text(encoding="utf-8")), name)
     return texts
 
@@ -67,6 +50,7 @@ def strings(node: object, where: str) -> list[tuple[str, str]]:
 def test_the_number_check_itself_catches_numbers() -> None:
     assert phone_like_numbers("call ১০৯৮ or 01711-123456, since 2017, Tk 50,000") == {"1098", "01711123456"}
     assert phone_like_numbers("ages 15-18, cycle 2025-2026, dial 0421-66000") == {"042166000"}
+    assert phone_like_numbers("Tk 800 a month, ৫০০ টাকা, 150 taka") == set()
 
 
 @pytest.mark.parametrize("where,text", user_facing_texts(), ids=[w for w, _ in user_facing_texts()])
@@ -77,9 +61,8 @@ def test_only_verified_current_numbers_reach_users(where: str, text: str) -> Non
 def test_helplines_after_answers_are_verified_and_labelled() -> None:
     book = answer_book()
     assert set(book.helplines) <= SHOWABLE
-    for intent in book.intents():
-        for number in book.answers[intent]["helplines"]:
-            assert number in book.helplines, (intent, number)
+    for item in book.kb.items.values():
+        assert set(item.helplines) <= set(book.helplines), item.id
 
 
 def test_emergency_reply_names_the_three_numbers_in_both_languages() -> None:
@@ -94,37 +77,82 @@ def test_fallback_still_shows_the_emergency_numbers() -> None:
         assert all(n in variant["text"] for n in ("999", "109", "1098"))
 
 
-KNOWLEDGE_INTENTS = ["trafficking_info", "trafficking_signs", "job_offer_check", "safe_migration", "online_safety",
-                     "trafficking_law", "survivor_rights", "report_trafficking", "missing_child", "child_marriage_law",
-                     "child_marriage_harms", "report_child_marriage", "legal_aid_info", "social_protection_info",
-                     "stipend_info", "psychosocial_support", "reintegration_support"]
+def test_the_knowledge_base_passes_the_content_check() -> None:
+    from knowledge.check import check
+
+    assert check() == []
 
 
 @pytest.mark.parametrize("intent", KNOWLEDGE_INTENTS)
-def test_every_knowledge_intent_has_a_short_sourced_answer_in_both_languages(intent: str) -> None:
+def test_every_knowledge_intent_has_a_general_answer_with_next_steps(intent: str) -> None:
     book = answer_book()
-    entry = book.answers[intent]
     for lang in ("bn", "en"):
-        assert 50 < len(entry[lang]) <= 600
         reply = book.reply(intent, lang)
-        assert reply.buttons and all(b["payload"].startswith("/") for b in reply.buttons)
-    assert entry["sources"] and all(any(f in s for f in (".md", ".csv")) for s in entry["sources"])
+        assert reply is not None and len(reply.text) > 50
+        assert all(b["payload"].startswith("/") and len(b["payload"].encode()) <= 64 for b in reply.buttons)
     assert intent in DOMAIN["intents"]
 
 
 def test_answer_language_defaults_to_bangla() -> None:
     book = answer_book()
     assert book.reply("trafficking_info", None).text == book.reply("trafficking_info", "bn").text
-    assert book.reply("no_such_intent", "en") is None
+    assert book.reply("no_such_item", "en") is None
+
+
+def test_every_item_button_payload_fits_telegram_callback_data() -> None:
+    from actions.answer_book import item_payload
+
+    for item in knowledge_base().items.values():
+        assert len(item_payload(item).encode()) <= 64, item.id
+
+
+KB_ITEM = """
+topic: t
+items:
+  - id: x_item
+    intent: trafficking_info
+    question: {en: "X?", bn: "এক্স?"}
+    answer:
+      en: {short: "Short.", detail: "Detail."}
+      bn: {short: "ছোট।"}
+    helplines: ["999"]
+    related: [y_item]
+    sources: [{title: "Act 2017, s.2", url: "http://example.gov.bd", checked: 2026-12-01}]
+  - id: y_item
+    intent: trafficking_info
+    question: {en: "Y?", bn: "ওয়াই?"}
+    answer: {en: {short: "Y."}, bn: {short: "ওয়াই।"}}
+    sources: [{title: "S", url: "u", checked: 2026-12-01}]
+"""
 
 
 def test_answer_rendering_order(tmp_path: Path) -> None:
-    book = AnswerBook({"answers": {"x": {"en": "Text.", "bn": "লেখা।", "helplines": ["999"], "next": ["y"]}},
-                       "buttons": {"y": {"en": "Y", "bn": "ওয়াই"}}},
-                      {"checked": {"en": "Nov 2026", "bn": "নভে ২০২৬"}, "helplines": {"999": {"en": "Emergency", "bn": "জরুরি"}}})
-    reply = book.reply("x", "en")
-    assert reply.text.splitlines() == ["Text.", "", "📞 999: Emergency", "Numbers last checked: Nov 2026."]
-    assert reply.buttons == [{"title": "Y", "payload": "/y"}]
+    (tmp_path / "t.yml").write_text(KB_ITEM, encoding="utf-8")
+    texts = yaml.safe_load((ROOT / "content" / "knowledge.yml").read_text(encoding="utf-8"))
+    book = AnswerBook(KnowledgeBase.load(tmp_path),
+                      {"checked": {"en": "Nov 2026", "bn": "নভে ২০২৬"}, "helplines": {"999": {"en": "Emergency", "bn": "জরুরি"}}},
+                      {"buttons": {}}, texts)
+    reply = book.reply("x_item", "en")
+    assert reply.text.splitlines() == ["Short.", "Detail.", "Source: Act 2017, s.2", "📞 999: Emergency",
+                                       "Numbers as published by the services themselves (our list of Nov 2026)."]
+    assert reply.buttons == [{"title": "Y?", "payload": '/trafficking_info{"item":"y_item"}'}]
+    assert "\n\n" not in reply.text  # one message: Rasa splits a reply at blank lines
+    assert book.reply("x_item", "bn").text.startswith("ছোট।\nসূত্র:")  # no English detail in a Bangla reply
+
+
+def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
+    from knowledge.check import check
+
+    broken = (KB_ITEM.replace('bn: {short: "ছোট।"}', 'bn: {short: ""}')            # a language missing
+              .replace('helplines: ["999"]', 'helplines: ["16699"]')            # an unverified number
+              .replace("related: [y_item]", "related: [no_such_item]")          # a broken link
+              .replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', "sources: []")  # no source
+              .replace('short: "Short."', 'short: "Call 01711-123456."'))       # a number in the text
+    (tmp_path / "t.yml").write_text(broken, encoding="utf-8")
+    problems = "\n".join(check(KnowledgeBase.load(tmp_path), held_out_dir=tmp_path / "none"))
+    for expected in ("answer.bn.short is missing", "helpline 16699 is not verified", "related item 'no_such_item'",
+                     "y_item: no source", "number(s) ['01711123456'] not verified", "examples.en: 0"):
+        assert expected in problems, expected
 
 
 def all_text_files() -> list[Path]:

@@ -64,13 +64,14 @@ async def test_buttons_become_an_inline_keyboard_and_taps_reach_rasa(telegram: F
 
 async def test_location_request_and_shared_location(telegram: FakeTelegram) -> None:
     telegram.send_text(4, USER_ID + 3, "where is the nearest one stop crisis centre")
-    sent = await telegram.wait_for(4, 2)
+    sent = await telegram.wait_for(4, 3)
+    assert "One-Stop Crisis Centre" in sent[0]["text"]  # what an OCC does comes first
     location_button = sent[-1]["reply_markup"]["keyboard"][0][0]
     assert location_button["request_location"] is True
     telegram.send_location(4, USER_ID + 3, 22.82, 89.55)
-    sent = await telegram.wait_for(4, 4)
-    assert sent[2]["reply_markup"] == {"remove_keyboard": True}  # the location keyboard goes away
-    assert "Khulna Medical College Hospital" in sent[3]["text"]
+    sent = await telegram.wait_for(4, 5)
+    assert sent[3]["reply_markup"] == {"remove_keyboard": True}  # the location keyboard goes away
+    assert "Khulna Medical College Hospital" in sent[4]["text"]
 
 
 async def test_no_raw_telegram_id_reaches_rasa(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
@@ -215,7 +216,7 @@ async def test_rasa_stopped_mid_conversation_then_back(rasa_stack: RasaStack) ->
         assert "999" in (await fake.wait_for(15, 2, timeout=15))[1]["text"]  # apology with the numbers
         await rasa.up()
         fake.send_text(15, USER_ID, "/hotlines")
-        assert "16430" in (await fake.wait_for(15, 3))[2]["text"]  # recovered without a restart
+        assert "1098" in (await fake.wait_for(15, 3))[2]["text"]  # recovered without a restart
     finally:
         await stop_bot(app)
         await fake.stop()
@@ -265,7 +266,7 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(rasa_stack: Ras
                 assert resp.status == 403
             async with client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as resp:
                 assert resp.status == 200
-        assert "16430" in (await fake.wait_for(17, 1))[0]["text"]
+        assert "1098" in (await fake.wait_for(17, 1))[0]["text"]
         assert len(fake.sent(17)) == 1  # the forged update was not processed
     finally:
         await app.updater.stop()

@@ -2,8 +2,11 @@
 
 Reads the held-out sets in nlu_data/test/ (bn.yml, en.yml, banglish.yml and crisis.yml), parses every
 message with the trained model, and reports intent accuracy overall and per form, a per-intent F1
-table, crisis recall and false-alarm rate, and the most frequent confusions. Writes
-docs/evaluation.md, docs/evaluation.json and docs/confusion_matrix.png.
+table, crisis recall and false-alarm rate, and the most frequent confusions. Then the answer level:
+the held-out questions of nlu_data/test/kb/ go through the same two stages as in the bot (Rasa's
+intent, then the answer selector) and the report gives top-1 item accuracy per form, how often a
+wrong item is answered, and how often out-of-scope questions get "not sure" instead of an answer.
+Writes docs/evaluation.md, docs/evaluation.json and docs/confusion_matrix.png.
 """
 from __future__ import annotations
 
@@ -58,6 +61,59 @@ async def parse_all(model: Path, texts: list[str]) -> list[str]:
     configure_structlog(logging.ERROR)
     agent = Agent.load(str(model))
     return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+
+def load_answer_sets() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(form, text, expected item id) held-out questions, and (form, text) out-of-scope questions."""
+    from knowledge.kb import HELD_OUT_DIR, read_yaml
+
+    questions, out_of_scope = [], []
+    for path in sorted(HELD_OUT_DIR.glob("*.yml")):
+        data = read_yaml(path)
+        for entry in data.get("heldout") or []:
+            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
+        out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
+    return questions, out_of_scope
+
+
+def answer_of(intent: str, text: str) -> str:
+    """What the bot answers: an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow."""
+    from knowledge.kb import knowledge_base
+    from knowledge.selector import SELECTABLE_INTENTS, answer_selector
+
+    if intent not in SELECTABLE_INTENTS:
+        return f"ROUTED:{intent}"
+    choice = answer_selector().choose(knowledge_base(), text)
+    return choice.item.id if choice.answered else NOT_SURE
+
+
+NOT_SURE = "NOT_SURE"
+
+
+def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dict:
+    rows = [(form, text, expected, answer_of(intent, text))
+            for (form, text, expected), intent in zip(questions, question_intents)]
+    oos_rows = [(form, text, answer_of(intent, text)) for (form, text), intent in zip(out_of_scope, oos_intents)]
+    per_form = {}
+    for form in (*FORMS, "overall"):
+        mine = [r for r in rows if form in ("overall", r[0])]
+        n = max(1, len(mine))
+        per_form[form] = {
+            "questions": len(mine),
+            "top1_accuracy": sum(r[2] == r[3] for r in mine) / n,
+            "not_sure": sum(r[3] == NOT_SURE for r in mine) / n,
+            "crisis_reply": sum(r[3] == "ROUTED:emergency" for r in mine) / n,
+            "routed_elsewhere": sum(r[3].startswith("ROUTED:") and r[3] != "ROUTED:emergency" for r in mine) / n,
+            "wrong_item": sum(r[3] not in (r[2], NOT_SURE) and not r[3].startswith("ROUTED:") for r in mine) / n,
+        }
+    oos_answered = [r for r in oos_rows if r[2] != NOT_SURE and not r[2].startswith("ROUTED:")]
+    return {
+        "per_form": per_form,
+        "out_of_scope": {"questions": len(oos_rows),
+                         "dont_know_rate": 1 - len(oos_answered) / max(1, len(oos_rows)),
+                         "answered_anyway": [f"{r[1]} -> {r[2]}" for r in oos_answered]},
+        "wrong": [f"[{r[0]}] {r[1]} -> {r[3]} (expected {r[2]})" for r in rows if r[2] != r[3]][:60],
+    }
 
 
 def f1_table(rows: list[tuple[str, str, str, str]]) -> dict[str, dict[str, float]]:
@@ -116,7 +172,11 @@ def main() -> int:
     all_tests = load_test_sets()
     tests = [t for t in all_tests if t[1].strip().lower() not in seen]
     crisis = load_crisis_set()
-    predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]))
+    questions, out_of_scope = load_answer_sets()
+    predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]
+                                      + [t for _, t, _ in questions] + [t for _, t in out_of_scope]))
+    question_intents = predicted[len(tests) + len(crisis):len(tests) + len(crisis) + len(questions)]
+    oos_intents = predicted[len(tests) + len(crisis) + len(questions):]
     rows = [(form, text, expected, got) for (form, text, expected), got in zip(tests, predicted)]
     crisis_rows = [(form, text, is_crisis, got == "emergency")
                    for (form, text, is_crisis), got in zip(crisis, predicted[len(tests):])]
@@ -146,6 +206,7 @@ def main() -> int:
         },
         "per_intent": f1_table(rows),
         "confusions": collections.Counter(f"{r[2]} -> {r[3]}" for r in rows if r[2] != r[3]).most_common(15),
+        "answers": answer_report(questions, question_intents, out_of_scope, oos_intents),
     }
     DOCS.mkdir(exist_ok=True)
     (DOCS / "evaluation.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
@@ -169,6 +230,7 @@ def render(report: dict) -> str:
         "| form | intent accuracy |", "|---|---|",
         *[f"| {form} | {acc[form]:.3f} |" for form in (*FORMS, "overall")],
         "",
+        *answer_lines(report["answers"]),
         "## Crisis detection (model + deterministic safety net)",
         "",
         f"- recall on {crisis['positives']} crisis messages: **{crisis['recall']:.3f}** "
@@ -190,6 +252,33 @@ def render(report: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def answer_lines(answers: dict) -> list[str]:
+    per_form, oos = answers["per_form"], answers["out_of_scope"]
+    return [
+        "## Answer level: does the reply answer what was asked?",
+        "",
+        f"Held-out questions of nlu_data/test/kb/ ({per_form['overall']['questions']}, never trained on), through the "
+        "intent and the answer selector as in the bot. *Wrong item* is the harmful case: a confident answer to "
+        "another question; *not sure* offers the closest items and the helplines; *crisis reply*: the crisis rules "
+        "or the model read the question as danger now and gave the emergency numbers first (by design, never "
+        "overridden); *routed* went to another flow (a referral search, the menu...). Only the top-1 column counts as right.",
+        "",
+        "| form | questions | top-1 item accuracy | not sure | crisis reply | routed elsewhere | wrong item |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['not_sure']:.3f} | {v['crisis_reply']:.3f} | "
+          f"{v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} |" for form, v in per_form.items()],
+        "",
+        f"Out-of-scope questions near the topics ({oos['questions']}): \"not sure\" (no item answered) in "
+        f"**{oos['dont_know_rate']:.3f}** of them.",
+        *[f"  - answered anyway: {t}" for t in oos["answered_anyway"][:20]],
+        "",
+        "Wrong answers (first 60):",
+        "",
+        *[f"- {w}" for w in answers["wrong"]],
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
-HASHED_PATHS = ("config.yml", "domain.yml", "nlu_data", "nlu_components", "safety/text.py")
+HASHED_PATHS = ("config.yml", "domain.yml", "nlu_data", "nlu_components", "safety/text.py", "safety/features.py")
 HELD_OUT = "test"  # nlu_data/test/ is the evaluation set: never trained on
 
 

@@ -17,6 +17,11 @@ KEEP_MODELS = 3
 
 
 def train() -> int:
+    from knowledge.kb import KnowledgeBase
+    from knowledge.training import write_nlu
+
+    if write_nlu(KnowledgeBase.load()):
+        print("Knowledge-base examples changed: nlu_data/nlu/knowledge_base.generated.yml rewritten.")
     target = model_path()
     if target.exists():
         print(f"Model is up to date ({target.name}).")

@@ -1,4 +1,4 @@
-"""Text features for intent classification (plain Python + scikit-learn, no Rasa).
+"""Text features for the intent classifier and the answer selector (plain Python + scikit-learn, no Rasa).
 
 Three views of each message, TF-IDF weighted: the words and word pairs as written (normalised), the
 same after *folding*, and character n-grams of the folded text. Folding merges the spellings that
@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -96,3 +97,29 @@ class CompiledFeatures:
         if not all_columns:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         return np.concatenate(all_columns), np.concatenate(all_values)
+
+
+class CompiledCalibratedSVM:
+    """The fitted calibrated LinearSVC as plain numpy: scores = x . coef + intercept, then each class's
+    sigmoid calibrator, normalised as scikit-learn's _CalibratedClassifier.predict_proba does.
+    Why: the same numbers without scikit-learn's per-call validation (see CompiledFeatures)."""
+
+    def __init__(self, calibrated: CalibratedClassifierCV) -> None:
+        (fitted,) = calibrated.calibrated_classifiers_  # ensemble=False: one SVM trained on all data
+        svm = fitted.base_estimator
+        self.classes = calibrated.classes_
+        assert len(self.classes) > 2 and list(svm.classes_) == list(self.classes)
+        self.coef_rows = np.ascontiguousarray(svm.coef_.T)  # feature -> per-class weights
+        self.intercept = svm.intercept_.astype(np.float64)
+        self.a = np.array([c.a_ for c in fitted.calibrators], dtype=np.float64)
+        self.b = np.array([c.b_ for c in fitted.calibrators], dtype=np.float64)
+
+    def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return values @ self.coef_rows[columns] + self.intercept
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))  # expit(-(a*s + b))
+        total = proba.sum()
+        proba = proba / total if total != 0 else np.full_like(proba, 1 / len(proba))
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba

@@ -1,0 +1,150 @@
+"""`make content-check`: what a knowledge item must have before users may read it.
+
+Fails on an item without both languages, without a dated source, with a phone number that is not
+verified and current in the reference data (or one written in untappable Bangla digits), with a
+link to an item that does not exist, or with an example question that another item also claims.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+from typing import Optional
+
+from knowledge.kb import (FORMS, HELD_OUT_DIR, KNOWLEDGE_INTENTS, LANGUAGES, ROOT, KnowledgeBase, read_yaml)
+from safety.text import BANGLA_DIGITS, canonical
+
+HOTLINES_CSV = ROOT / "referral_directory" / "data" / "hotlines.csv"
+HELPLINES_YML = ROOT / "content" / "helplines.yml"
+ID = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
+LIMITS = {"question": {"en": 60, "bn": 50}, "short": 350, "detail": 1000}
+MIN_EXAMPLES = 10
+MAX_HELPLINES = 2
+MAX_RELATED = 3
+_AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|tk)|\d{1,3}(?:,\d{3})+", re.IGNORECASE)
+_NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
+_BANGLA_DIGIT = re.compile(r"[০-৯]")
+
+
+def phone_like_numbers(text: str) -> set[str]:
+    """Digit runs that could be dialled: 3+ digits, except years (1900-2099) and money amounts."""
+    text = _AMOUNT.sub(" ", unicodedata.normalize("NFC", text).translate(BANGLA_DIGITS))
+    found = set()
+    for match in _NUMBER.finditer(text):
+        for token in match.group().split(" "):
+            parts = token.split("-")  # "01711-123456" is one number; "15-18" and "2025-2026" are two
+            joined = min(map(len, parts)) > 2 and not all(len(p) == 4 and p[:2] in ("19", "20") for p in parts)
+            for digits in (["".join(parts)] if joined else parts):
+                if len(digits.lstrip("+")) >= 3 and not (len(digits) == 4 and 1900 <= int(digits) <= 2099):
+                    found.add(digits)
+    return found
+
+
+def showable_numbers(path: Path = HOTLINES_CSV) -> set[str]:
+    """Numbers that the reference data marks verified=yes and current=yes."""
+    with open(path, encoding="utf-8") as fh:
+        return {r["number"] for r in csv.DictReader(fh) if r["verified"] == "yes" and r["current"] == "yes" and r["number"]}
+
+
+def check(kb: Optional[KnowledgeBase] = None, held_out_dir: Path = HELD_OUT_DIR,
+          today: Optional[dt.date] = None) -> list[str]:
+    """Every problem found, as 'file item: what'. Empty means the knowledge base may ship."""
+    kb = kb or KnowledgeBase.load()
+    today = today or dt.date.today()
+    showable = showable_numbers()
+    labelled = set(read_yaml(HELPLINES_YML)["helplines"])
+    problems = list(kb.problems)
+    owner: dict[str, str] = {}
+    for item in kb.items.values():
+        where = f"{kb.topics[item.topic]['file'].name} {item.id}"
+        problems += [f"{where}: {p}" for p in _item_problems(item, kb, showable, labelled, today)]
+        for form, texts in item.examples.items():
+            for text in texts:
+                key = canonical(text)
+                if owner.get(key, item.id) != item.id:
+                    problems.append(f"{where}: example {text!r} is also an example of {owner[key]}")
+                owner.setdefault(key, item.id)
+    problems += [f"base answers: no item with id {i!r} (the general answer of that intent)"
+                 for i in KNOWLEDGE_INTENTS if i not in kb.items]
+    problems += _held_out_problems(kb, owner, held_out_dir)
+    return problems
+
+
+def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today: dt.date) -> list[str]:
+    out = []
+    if not ID.match(item.id):
+        out.append("id must be lower_snake_case, 2-30 characters")
+    if item.intent not in KNOWLEDGE_INTENTS:
+        out.append(f"intent {item.intent!r} is not one of the knowledge intents")
+    for lang in LANGUAGES:
+        if not item.question[lang]:
+            out.append(f"question.{lang} is missing")
+        elif len(item.question[lang]) > LIMITS["question"][lang]:
+            out.append(f"question.{lang} is longer than {LIMITS['question'][lang]} characters (it is a button)")
+        if not item.short[lang]:
+            out.append(f"answer.{lang}.short is missing")
+        elif len(item.short[lang]) > LIMITS["short"]:
+            out.append(f"answer.{lang}.short is longer than {LIMITS['short']} characters")
+        if len(item.detail[lang]) > LIMITS["detail"]:
+            out.append(f"answer.{lang}.detail is longer than {LIMITS['detail']} characters")
+        for part in (item.question[lang], item.short[lang], item.detail[lang]):
+            numbers = phone_like_numbers(part)
+            if numbers - showable:
+                out.append(f"answer.{lang}: number(s) {sorted(numbers - showable)} not verified and current")
+            elif numbers and _BANGLA_DIGIT.search(part) and any(n in part.translate(BANGLA_DIGITS) for n in numbers):
+                out.append(f"answer.{lang}: phone numbers must be in 0-9 digits, Bangla digits cannot be tapped")
+    if len(item.helplines) > MAX_HELPLINES:
+        out.append(f"more than {MAX_HELPLINES} helplines")
+    for number in item.helplines:
+        if number not in showable:
+            out.append(f"helpline {number} is not verified and current in hotlines.csv")
+        elif number not in labelled:
+            out.append(f"helpline {number} has no label in content/helplines.yml")
+    if len(item.related) > MAX_RELATED:
+        out.append(f"more than {MAX_RELATED} related items")
+    out += [f"related item {r!r} does not exist" for r in item.related if r not in kb.items or r == item.id]
+    if not item.sources:
+        out.append("no source")
+    for number, source in enumerate(item.sources, start=1):
+        if not source.title or not (source.url or source.ref):
+            out.append(f"source {number} needs a title and a url or ref")
+        if source.checked is None:
+            out.append(f"source {number} has no 'checked' date (YYYY-MM-DD)")
+        elif source.checked > today:
+            out.append(f"source {number} 'checked' date is in the future")
+    for form in FORMS:
+        texts = item.examples.get(form, [])
+        if len(texts) < MIN_EXAMPLES:
+            out.append(f"examples.{form}: {len(texts)}, at least {MIN_EXAMPLES} needed")
+        if len({canonical(t) for t in texts}) < len(texts):
+            out.append(f"examples.{form}: the same example twice")
+    return out
+
+
+def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> list[str]:
+    out = []
+    for path in sorted(held_out_dir.glob("*.yml")):
+        data = read_yaml(path)
+        for entry in data.get("heldout") or []:
+            if entry.get("id") not in kb.items:
+                out.append(f"{path.name}: held-out questions for unknown item {entry.get('id')!r}")
+            for form in FORMS:
+                out += [f"{path.name} {entry.get('id')}: held-out {text!r} is also a training example"
+                        for text in entry.get(form) or [] if canonical(text) in trained]
+        for form, texts in (data.get("out_of_scope") or {}).items():
+            out += [f"{path.name}: out-of-scope {text!r} is a training example" for text in texts or []
+                    if canonical(text) in trained]
+    return out
+
+
+def main() -> int:
+    problems = check()
+    kb = KnowledgeBase.load()
+    for problem in problems:
+        print(problem)
+    examples = sum(1 for _ in kb.examples())
+    print(f"{len(kb.items)} items in {len(kb.topics)} topics, {examples} example questions: "
+          + (f"{len(problems)} problem(s)." if problems else "OK."))
+    return 1 if problems else 0

@@ -1,0 +1,176 @@
+"""Which knowledge item answers a message, or that none does.
+
+A second stage after Rasa's intent: the intent says "this is a knowledge question" (or out of scope,
+or unsure); the selector, a calibrated linear SVM over the items' example questions, says which item.
+One extra class, NONE, learns what is *not* a knowledge question (greetings, menu and referral
+requests, out-of-scope chat: the NLU training data of the other intents), so that the selector can
+say "none of mine" instead of picking the nearest topic. Answer only when the top item's score is
+clearly ahead of the runner-up (MARGIN, chosen by cross-validation on the training examples, see
+`tune_margin`); otherwise the bot says it is not sure and offers the closest items.
+
+The fitted model is cached in models/ under a hash of everything that shapes it, so the action
+server loads it in a moment; `make train` builds it.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import yaml
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from knowledge.kb import KB_DIR, KNOWLEDGE_INTENTS, ROOT, Item, KnowledgeBase, content_hash, knowledge_base
+from safety.features import CompiledFeatures, prepare, vectorizer
+
+logger = logging.getLogger(__name__)
+NONE = "__none__"
+NLU_DIR = ROOT / "nlu_data" / "nlu"
+CACHE_DIR = ROOT / "models"
+# Intents whose messages the selector looks at. Other intents (greetings, referrals, crisis...) keep their own reply.
+SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | {"out_of_scope", "nlu_fallback", "help", "hotline_numbers"}
+# Not knowledge questions: these intents' training messages teach the NONE class.
+NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "set_language",
+                "hotline_numbers", "out_of_scope", "find_shelter", "find_legal_aid", "find_social_protection",
+                "find_medical", "find_counselling", "inform_location", "request_human")
+# The top item's SVM score must lead the runner-up's by this much, else "not sure". Chosen by
+# `tune_margin` (5-fold cross-validation on the training examples, never the held-out set): the smallest
+# margin at which at most WRONG_TARGET of the answered questions get another item's answer.
+MARGIN = 0.50
+WRONG_TARGET = 0.20
+SUGGEST_WITHIN = 1.0  # "did you mean" buttons: items whose score is within this of the top
+SUGGESTIONS = 3
+_ENTITY = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
+_CODE_FILES = (Path(__file__), ROOT / "safety" / "features.py", ROOT / "safety" / "text.py")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The selector's verdict: an item to answer with, or none and the closest items to offer."""
+
+    item: Optional[Item]
+    candidates: list = field(default_factory=list)   # the closest items (never NONE), best first
+    confidence: float = 0.0
+
+    @property
+    def answered(self) -> bool:
+        return self.item is not None
+
+
+def none_examples(nlu_dir: Path = NLU_DIR) -> list[str]:
+    """Training messages of the intents that are not knowledge questions."""
+    texts = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        with open(path, encoding="utf-8") as fh:
+            for block in (yaml.safe_load(fh) or {}).get("nlu") or []:
+                if block.get("intent") in NONE_INTENTS:
+                    texts += [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
+                              for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+    return texts
+
+
+class AnswerSelector:
+    """Ranks the knowledge items (and NONE) for one message by a linear SVM's scores."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.features = CompiledFeatures(pipeline.named_steps["features"])
+        svm = pipeline.named_steps["classifier"]
+        self.coef_rows = np.ascontiguousarray(svm.coef_.T)  # feature -> per-class weights
+        self.intercept = svm.intercept_.astype(np.float64)
+        self.labels = [str(c) for c in svm.classes_]
+
+    @classmethod
+    def fit(cls, kb: KnowledgeBase, none_texts: list[str], C: float = 1.0) -> "AnswerSelector":
+        texts, labels = training_pairs(kb, none_texts)
+        return cls(_pipeline(C).fit(texts, labels))
+
+    def scores(self, text: str) -> np.ndarray:
+        columns, values = self.features.transform_one(prepare(text))
+        return values @ self.coef_rows[columns] + self.intercept
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """(item id or NONE, SVM score), best first."""
+        scores = self.scores(text)
+        return [(self.labels[i], float(scores[i])) for i in np.argsort(-scores)]
+
+    def choose(self, kb: KnowledgeBase, text: str) -> Choice:
+        """The item that answers ``text``, or none with the closest items to offer."""
+        ranking = self.rank(text)
+        (top, top_score), (_, second_score) = ranking[0], ranking[1]
+        candidates = [kb.items[label] for label, score in ranking
+                      if label in kb.items and score >= top_score - SUGGEST_WITHIN][:SUGGESTIONS]
+        margin = top_score - second_score
+        if top in kb.items and margin >= MARGIN:
+            return Choice(kb.items[top], candidates, margin)
+        return Choice(None, candidates, margin)
+
+
+def _pipeline(C: float = 1.0) -> Pipeline:
+    return Pipeline([("features", vectorizer()),
+                     ("classifier", LinearSVC(C=C, class_weight="balanced", random_state=42))])
+
+
+def training_pairs(kb: KnowledgeBase, none_texts: list[str]) -> tuple[list[str], np.ndarray]:
+    pairs = [(text, item_id) for item_id, _, text in kb.examples()] + [(text, NONE) for text in none_texts]
+    return [prepare(text) for text, _ in pairs], np.asarray([label for _, label in pairs])
+
+
+def tune_margin(kb: KnowledgeBase, none_texts: list[str], folds: int = 5) -> dict:
+    """Cross-validated (top label, right?, margin) on the training examples, and the margin that keeps
+    wrong answers at or under WRONG_TARGET of the answered item questions."""
+    texts, labels = training_pairs(kb, none_texts)
+    texts = np.asarray(texts, dtype=object)
+    outcomes = []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels):
+        pipeline = _pipeline().fit(list(texts[train]), labels[train])
+        scores = pipeline.decision_function(list(texts[test]))
+        order = np.argsort(-scores, axis=1)
+        classes = pipeline.named_steps["classifier"].classes_
+        for row, index in enumerate(test):
+            top, second = scores[row, order[row, 0]], scores[row, order[row, 1]]
+            outcomes.append((labels[index], classes[order[row, 0]], top - second))
+    items = [o for o in outcomes if o[0] != NONE]
+    table = []
+    for margin in np.arange(0.0, 1.01, 0.05):
+        answered = [o for o in items if o[1] != NONE and o[2] >= margin]
+        right = sum(o[0] == o[1] for o in answered)
+        table.append({"margin": round(float(margin), 2), "answered": len(answered) / len(items),
+                      "right": right / len(items), "wrong_of_answered": (len(answered) - right) / max(1, len(answered))})
+    chosen = next((row["margin"] for row in table if row["wrong_of_answered"] <= WRONG_TARGET), table[-1]["margin"])
+    return {"table": table, "chosen": chosen, "questions": len(items)}
+
+
+def cache_key(kb_dir: Path = KB_DIR, nlu_dir: Path = NLU_DIR) -> str:
+    return content_hash([*kb_dir.glob("*.yml"), *kb_dir.glob("examples/*.yml"), *nlu_dir.glob("*.yml"), *_CODE_FILES])
+
+
+def load_or_fit(kb: KnowledgeBase, cache_dir: Path = CACHE_DIR) -> AnswerSelector:
+    """The selector for the current content: from the cache, or fitted now (a few seconds) and cached."""
+    path = cache_dir / f"kb-selector-{cache_key()}.pkl"
+    if path.exists():
+        with open(path, "rb") as fh:
+            return AnswerSelector(pickle.load(fh))  # our own artefact, written below
+    logger.info("Fitting the answer selector on %d items (cached in %s)", len(kb.items), path.name)
+    selector = AnswerSelector.fit(kb, none_examples())
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(selector.pipeline, fh)
+    tmp.replace(path)
+    for old in sorted(cache_dir.glob("kb-selector-*.pkl"), key=lambda p: p.stat().st_mtime)[:-3]:
+        old.unlink(missing_ok=True)
+    return selector
+
+
+@lru_cache(maxsize=1)
+def answer_selector() -> AnswerSelector:
+    """The shipped selector, loaded once per process."""
+    return load_or_fit(knowledge_base())

@@ -1,0 +1,167 @@
+"""The knowledge base answers what was asked: the item that fits, or an honest "not sure".
+
+Unit tests of the selector on a small knowledge base of their own, then end-to-end tests through the
+real Rasa server (trained model) and action server with the shipped knowledge base: one question per
+topic in each of the three forms, buttons that open items, and the "not sure" reply.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from actions.answer_book import answer_book, item_payload
+from knowledge.kb import KnowledgeBase, knowledge_base
+from knowledge.selector import NONE, AnswerSelector
+from tests.stack import RasaStack
+
+EMERGENCY = ("999", "109", "1098")
+
+SMALL_KB = """
+topic: small
+items:
+  - id: dowry_law
+    intent: child_marriage_law
+    question: {en: "Is dowry illegal?", bn: "যৌতুক কি অপরাধ?"}
+    answer: {en: {short: "Yes."}, bn: {short: "হ্যাঁ।"}}
+    sources: [{title: "Act", url: "u", checked: 2026-12-01}]
+    examples:
+      en: ["is dowry illegal", "can the groom's family demand dowry", "is taking dowry a crime",
+           "dowry demand what does the law say", "they want money for the wedding as dowry, is that legal"]
+  - id: birth_reg
+    intent: legal_aid_info
+    question: {en: "How to register a birth?", bn: "জন্ম নিবন্ধন কীভাবে?"}
+    answer: {en: {short: "At the Union Parishad."}, bn: {short: "ইউনিয়ন পরিষদে।"}}
+    sources: [{title: "Act", url: "u", checked: 2026-12-01}]
+    examples:
+      en: ["how do I get a birth certificate", "where to register my sister's birth",
+           "birth registration how to apply", "birth certificate lost what to do", "how much does birth registration cost"]
+"""
+NOT_KNOWLEDGE = ["hello", "hi there", "thanks a lot", "menu please", "find a shelter in khulna", "bye",
+                 "what can you do", "are you a robot", "legal aid office near me", "ok"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, AnswerSelector]:
+    folder = tmp_path_factory.mktemp("kb")
+    (folder / "small.yml").write_text(SMALL_KB, encoding="utf-8")
+    kb = KnowledgeBase.load(folder)
+    return kb, AnswerSelector.fit(kb, NOT_KNOWLEDGE)
+
+
+def test_the_selector_answers_with_the_item_whose_examples_fit(small) -> None:
+    kb, selector = small
+    assert selector.choose(kb, "is it a crime to ask for dowry?").item.id == "dowry_law"
+    assert selector.choose(kb, "where do I register a birth").item.id == "birth_reg"
+
+
+def test_the_selector_says_none_for_what_is_not_a_knowledge_question(small) -> None:
+    kb, selector = small
+    assert selector.rank("hello there")[0][0] == NONE
+    choice = selector.choose(kb, "hello there")
+    assert not choice.answered and all(c.id != NONE for c in choice.candidates)
+
+
+def test_an_item_button_payload_carries_its_intent_and_id() -> None:
+    item = knowledge_base().items["child_marriage_law"]
+    payload = item_payload(item)
+    assert payload.startswith("/child_marriage_law{") and json.loads(payload[len("/child_marriage_law"):]) == {"item": item.id}
+
+
+# -- end to end: the real Rasa server and action server ------------------------------------------------
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def answered_item(replies: list[dict], lang: str) -> str | None:
+    """The id of the item whose short answer opens the reply, if any."""
+    body = texts(replies)
+    for item in knowledge_base().items.values():
+        if body.startswith(item.short[lang]):
+            return item.id
+    return None
+
+
+# One everyday question per topic in each form, none of them a training example, with the item that answers it
+# (several are the questions a content review found answered with another topic's text).
+QUESTIONS = [
+    ("en", "can boys be trafficked?", "risk_boys_trafficked"),
+    ("bn", "আমার ছবি ফেসবুকে ছেড়ে দেওয়ার হুমকি দিচ্ছে", "risk_sextortion"),
+    ("banglish", "chele ra ki pachar hoy?", "risk_boys_trafficked"),
+    ("en", "what is the legal age of marriage for girls in bangladesh", "cm_legal_age"),
+    ("bn", "যৌতুক চাওয়া কি অপরাধ?", "cm_dowry_illegal"),
+    ("banglish", "kazi biye porano age ki check korbe", "cm_age_proof"),
+    ("en", "what is a probation officer", "rr_probation_officer"),
+    ("bn", "মানব পাচার করলে সর্বোচ্চ কী শাস্তি হতে পারে?", "rr_trafficking_penalty"),
+    ("banglish", "shishu adalot ki jinish", "rr_childrens_court"),
+    ("en", "what exactly is human trafficking", "trafficking_info"),
+    ("bn", "আমার ছেলের স্কুলের উপবৃত্তি কীভাবে পাবো", "stipend_info"),
+    ("banglish", "bidesh e kaj korte jete chai, ki ki lagbe", "safe_migration"),
+]
+
+
+def test_every_topic_is_asked_in_every_form() -> None:
+    asked = {(knowledge_base().items[e].topic, f) for f, _, e in QUESTIONS}
+    assert asked == {(t, f) for t in knowledge_base().topics for f in ("en", "bn", "banglish")}
+
+
+def test_medical_care_after_abuse_explains_what_a_one_stop_crisis_centre_does(rasa_stack: RasaStack) -> None:
+    replies = rasa_stack.send(uuid.uuid4().hex, "where can a girl get medical care after sexual abuse")
+    assert "One-Stop Crisis Centre" in texts(replies) and "Source:" in texts(replies)
+
+
+@pytest.mark.parametrize("form,message,expected", QUESTIONS, ids=[f"{f}:{e}" for f, _, e in QUESTIONS])
+def test_a_question_per_topic_and_form_gets_the_item_that_answers_it(rasa_stack: RasaStack, form: str,
+                                                                     message: str, expected: str) -> None:
+    lang = "en" if form == "en" else "bn"
+    replies = rasa_stack.send(uuid.uuid4().hex, message)
+    assert answered_item(replies, lang) == expected, texts(replies)[:300]
+    assert ("Source:" if lang == "en" else "সূত্র:") in texts(replies)
+    assert all(len(b["payload"].encode()) <= 64 for r in replies for b in r.get("buttons", []))
+
+
+def test_a_button_opens_exactly_its_item(rasa_stack: RasaStack, sender: str) -> None:
+    item = next(i for i in knowledge_base().items.values() if i.id != i.intent)
+    rasa_stack.send(sender, "hello")  # English from here on
+    replies = rasa_stack.send(sender, item_payload(item))
+    assert texts(replies) == answer_book().reply(item.id, "en").text
+
+
+def test_a_bare_intent_button_opens_the_general_answer(rasa_stack: RasaStack, sender: str) -> None:
+    rasa_stack.send(sender, "hello")
+    assert texts(rasa_stack.send(sender, "/child_marriage_law")) == answer_book().reply("child_marriage_law", "en").text
+
+
+@pytest.mark.parametrize("message", [
+    "how much does a passport cost in bangladesh?",
+    "ভোটার আইডি কার্ড হারিয়ে গেলে কী করব?",
+])
+def test_a_question_no_item_answers_gets_not_sure_with_helplines_never_another_answer(rasa_stack: RasaStack,
+                                                                                      message: str) -> None:
+    lang = "bn" if any("\u0980" <= c <= "\u09ff" for c in message) else "en"
+    replies = rasa_stack.send(uuid.uuid4().hex, message)
+    assert answered_item(replies, lang) is None, texts(replies)[:300]
+    assert "999" in texts(replies)
+    if any(b["payload"].startswith('/') and '{"item"' in b["payload"] for r in replies for b in r.get("buttons", [])):
+        assert "1098" in texts(replies) and "109" in texts(replies)  # "not sure": closest items and the helplines
+
+
+def test_crisis_still_comes_first_for_a_knowledge_topic(rasa_stack: RasaStack) -> None:
+    replies = rasa_stack.send(uuid.uuid4().hex, "my boyfriend is taking me to india right now, please help")
+    assert all(n in replies[0]["text"] for n in EMERGENCY)
+
+
+def test_held_out_questions_are_never_training_examples() -> None:
+    from knowledge.check import check
+
+    assert not [p for p in check() if "held-out" in p or "out-of-scope" in p]
+
+
+def test_kb_files_are_one_per_topic() -> None:
+    kb = knowledge_base()
+    for topic, meta in kb.topics.items():
+        assert Path(meta["file"]).stem == topic
+        assert {"en", "bn"} <= set(meta["title"])
