@@ -97,9 +97,12 @@ QUESTIONS = [
     ("en", "what is a probation officer", "rr_probation_officer"),
     ("bn", "মানব পাচার করলে সর্বোচ্চ কী শাস্তি হতে পারে?", "rr_trafficking_penalty"),
     ("banglish", "shishu adalot ki jinish", "rr_childrens_court"),
-    ("en", "what exactly is human trafficking", "trafficking_info"),
+    ("en", "a man offers my 13-year-old a garment job in Dhaka", "lure_child_garment_job"),
+    ("bn", "দালাল আমার পাসপোর্ট নিজের কাছে রেখে দিতে চায়", "lure_passport_kept"),
+    ("banglish", "amar boyfriend amake india niye biye korte chay", "lure_boyfriend_elope"),
+    ("en", "what government allowances can poor families get", "social_protection_info"),
     ("bn", "আমার ছেলের স্কুলের উপবৃত্তি কীভাবে পাবো", "stipend_info"),
-    ("banglish", "bidesh e kaj korte jete chai, ki ki lagbe", "safe_migration"),
+    ("banglish", "sorkari vata ki ki ache gorib poribar er jonno", "social_protection_info"),
 ]
 
 

@@ -78,29 +78,40 @@ def load_answer_sets() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]
 
 def answer_of(intent: str, text: str) -> str:
     """What the bot answers: an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow."""
+    return reply_of(intent, text)[0]
+
+
+def reply_of(intent: str, text: str) -> tuple[str, list[str]]:
+    """(answer_of, the item ids offered as "did you mean" buttons when not sure)."""
     from knowledge.kb import knowledge_base
     from knowledge.selector import SELECTABLE_INTENTS, answer_selector
 
     if intent not in SELECTABLE_INTENTS:
-        return f"ROUTED:{intent}"
+        return f"ROUTED:{intent}", []
     choice = answer_selector().choose(knowledge_base(), text)
-    return choice.item.id if choice.answered else NOT_SURE
+    if choice.answered:
+        return choice.item.id, []
+    return NOT_SURE, [item.id for item in choice.candidates]
 
 
 NOT_SURE = "NOT_SURE"
 
 
 def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dict:
-    rows = [(form, text, expected, answer_of(intent, text))
-            for (form, text, expected), intent in zip(questions, question_intents)]
+    replies = [reply_of(intent, text) for (_, text, _), intent in zip(questions, question_intents)]
+    rows = [(form, text, expected, answer) for (form, text, expected), (answer, _) in zip(questions, replies)]
+    offered = [expected == answer or expected in buttons
+               for (_, _, expected), (answer, buttons) in zip(questions, replies)]
     oos_rows = [(form, text, answer_of(intent, text)) for (form, text), intent in zip(out_of_scope, oos_intents)]
     per_form = {}
     for form in (*FORMS, "overall"):
         mine = [r for r in rows if form in ("overall", r[0])]
+        mine_offered = [o for r, o in zip(rows, offered) if form in ("overall", r[0])]
         n = max(1, len(mine))
         per_form[form] = {
             "questions": len(mine),
             "top1_accuracy": sum(r[2] == r[3] for r in mine) / n,
+            "right_item_answered_or_offered": sum(mine_offered) / n,
             "not_sure": sum(r[3] == NOT_SURE for r in mine) / n,
             "crisis_reply": sum(r[3] == "ROUTED:emergency" for r in mine) / n,
             "routed_elsewhere": sum(r[3].startswith("ROUTED:") and r[3] != "ROUTED:emergency" for r in mine) / n,
@@ -263,12 +274,14 @@ def answer_lines(answers: dict) -> list[str]:
         "intent and the answer selector as in the bot. *Wrong item* is the harmful case: a confident answer to "
         "another question; *not sure* offers the closest items and the helplines; *crisis reply*: the crisis rules "
         "or the model read the question as danger now and gave the emergency numbers first (by design, never "
-        "overridden); *routed* went to another flow (a referral search, the menu...). Only the top-1 column counts as right.",
+        "overridden); *routed* went to another flow (a referral search, the menu...). Only the top-1 column counts as "
+        "right; *answered or offered* also counts the right item among the \"did you mean\" buttons of a not-sure reply.",
         "",
-        "| form | questions | top-1 item accuracy | not sure | crisis reply | routed elsewhere | wrong item |",
-        "|---|---|---|---|---|---|---|",
-        *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['not_sure']:.3f} | {v['crisis_reply']:.3f} | "
-          f"{v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} |" for form, v in per_form.items()],
+        "| form | questions | top-1 item accuracy | answered or offered | not sure | crisis reply | routed elsewhere | wrong item |",
+        "|---|---|---|---|---|---|---|---|",
+        *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['right_item_answered_or_offered']:.3f} | "
+          f"{v['not_sure']:.3f} | {v['crisis_reply']:.3f} | {v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} |"
+          for form, v in per_form.items()],
         "",
         f"Out-of-scope questions near the topics ({oos['questions']}): \"not sure\" (no item answered) in "
         f"**{oos['dont_know_rate']:.3f}** of them.",
