@@ -31,7 +31,7 @@ from bot.ops import OPS_PORT, start_ops_server
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.ratelimit import RateLimiter
-from bot.settings import RASA_URL, local_secret
+from bot.settings import RASA_URL, SecretMissing, check_sender_id_secret, local_secret
 from bot.telegram_request import AiohttpRequest
 from safety.crisis import default_detector
 from safety.text import normalize_text
@@ -355,6 +355,13 @@ def webhook_settings() -> Optional[dict]:
 
 def main() -> None:
     configure_logging("bot")
+    try:  # before anything else: a bot on a throw-away key would "forget" nothing
+        notice = check_sender_id_secret()
+    except SecretMissing as exc:
+        logger.error("not starting: %s", exc)
+        raise SystemExit(1) from None
+    if notice:
+        logger.warning(notice)
     app = build_application(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL"))
     app.bot_data["ops_port"] = OPS_PORT or None  # /healthz, /readyz, /metrics (bot/ops.py); 0 = off
     webhook = webhook_settings()
