@@ -10,6 +10,8 @@ from actions.answer_book import ITEM_ENTITY, answer_book
 from knowledge.kb import KNOWLEDGE_INTENTS
 from knowledge.selector import answer_selector
 
+answer_selector()  # load (or fit) at action-server start, not on a child's first question
+
 # When the selector finds no item for these intents, they keep their own reply.
 OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
              "hotline_numbers": "utter_hotlines"}
@@ -29,7 +31,7 @@ class ActionAnswer(Action):
         if item_id is not None:
             reply = book.reply(item_id, language)
         else:
-            choice = answer_selector().choose(book.kb, text)
+            choice = answer_selector().choose(book.kb, text, intent)
             if choice.answered:
                 reply = book.reply(choice.item.id, language)
             elif intent in OWN_REPLY:

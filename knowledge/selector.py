@@ -45,6 +45,9 @@ NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", 
 # margin at which at most WRONG_TARGET of the answered questions get another item's answer.
 MARGIN = 0.50
 WRONG_TARGET = 0.20
+# A general question ("what is trafficking?") sits between many items; when its top item is the general
+# answer of the very intent Rasa found, the two models agree and a smaller lead is enough.
+AGREEING_MARGIN = 0.15
 SUGGEST_WITHIN = 1.0  # "did you mean" buttons: items whose score is within this of the top
 SUGGESTIONS = 3
 _ENTITY = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
@@ -101,14 +104,14 @@ class AnswerSelector:
         scores = self.scores(text)
         return [(self.labels[i], float(scores[i])) for i in np.argsort(-scores)]
 
-    def choose(self, kb: KnowledgeBase, text: str) -> Choice:
-        """The item that answers ``text``, or none with the closest items to offer."""
+    def choose(self, kb: KnowledgeBase, text: str, intent: Optional[str] = None) -> Choice:
+        """The item that answers ``text``, or none with the closest items to offer. ``intent`` is Rasa's."""
         ranking = self.rank(text)
         (top, top_score), (_, second_score) = ranking[0], ranking[1]
         candidates = [kb.items[label] for label, score in ranking
                       if label in kb.items and score >= top_score - SUGGEST_WITHIN][:SUGGESTIONS]
         margin = top_score - second_score
-        if top in kb.items and margin >= MARGIN:
+        if top in kb.items and (margin >= MARGIN or (top == intent and margin >= AGREEING_MARGIN)):
             return Choice(kb.items[top], candidates, margin)
         return Choice(None, candidates, margin)
 

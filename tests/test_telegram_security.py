@@ -176,6 +176,6 @@ async def test_a_flood_is_told_to_slow_down_once_and_a_crisis_still_gets_through
     texts = [m["text"] for m in fake.sent(55)]
     assert texts.count(notice) == 1
     assert "amake atke rekhese, bachao" in rasa.messages and len(rasa.messages) == 5
-    crisis_reply = next(t for t in texts[texts.index(notice):] if t != notice)
+    crisis_reply = texts[-1]  # one chat is answered in order, and the crisis message came last
     assert all(n in crisis_reply for n in ("999", "109", "1098"))
     assert len(sent) >= 6

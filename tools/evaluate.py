@@ -88,7 +88,7 @@ def reply_of(intent: str, text: str) -> tuple[str, list[str]]:
 
     if intent not in SELECTABLE_INTENTS:
         return f"ROUTED:{intent}", []
-    choice = answer_selector().choose(knowledge_base(), text)
+    choice = answer_selector().choose(knowledge_base(), text, intent)
     if choice.answered:
         return choice.item.id, []
     return NOT_SURE, [item.id for item in choice.candidates]
