@@ -40,8 +40,10 @@ RUN python -m tools.train \
     && mkdir var \
     && chown surokkha:surokkha var
 
-# Rasa and Keras write small settings files under $HOME at start.
-ENV HOME=/home/surokkha
+# Rasa and Keras write small settings files under $HOME at start. SUROKKHA_CONTAINER: var/ starts empty
+# in a container, so the bot refuses to run on a generated SENDER_ID_SECRET (bot/settings.py).
+ENV HOME=/home/surokkha \
+    SUROKKHA_CONTAINER=1
 USER surokkha
 # 5005 Rasa, 5055 action server, 8443 bot webhook, 9100 bot /healthz /readyz /metrics
 EXPOSE 5005 5055 8443 9100
