@@ -93,12 +93,18 @@ class KnowledgeBase:
             kb._read_more_examples(path)
         return kb
 
+    def _read(self, path: Path) -> Optional[dict]:
+        """The file's content, or None with the problem recorded (one broken file must not hide the rest)."""
+        try:
+            return read_yaml(path)
+        except yaml.YAMLError as exc:
+            self.problems.append(f"{path.parent.name}/{path.name}: not valid YAML: {exc}")
+            return None
+
     def _read_more_examples(self, path: Path) -> None:
         """examples/<topic>.yml: more example questions per item id, kept apart so the topic file stays short."""
-        try:
-            data = read_yaml(path)
-        except yaml.YAMLError as exc:
-            self.problems.append(f"examples/{path.name}: not valid YAML: {exc}")
+        data = self._read(path)
+        if data is None:
             return
         for item_id, forms in data.items():
             item = self.items.get(str(item_id))
@@ -110,10 +116,8 @@ class KnowledgeBase:
                 item.examples[form].extend(t for t in dict.fromkeys(str(t) for t in forms.get(form) or []) if t not in known)
 
     def _read_topic(self, path: Path) -> None:
-        try:
-            data = read_yaml(path)
-        except yaml.YAMLError as exc:
-            self.problems.append(f"{path.name}: not valid YAML: {exc}")
+        data = self._read(path)
+        if data is None:
             return
         topic = data.get("topic") or path.stem
         self.topics[topic] = {"title": data.get("title") or {}, "file": path}
