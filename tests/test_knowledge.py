@@ -105,8 +105,8 @@ QUESTIONS = [
     ("banglish", "kon boyos theke bacchara kaj korte pare", "ev_work_min_age"),
     ("en", "some boys follow me and pass comments on my way to school", "ev_street_harassment"),
     ("en", "what government allowances can poor families get", "social_protection_info"),
-    ("bn", "আমার ছেলের স্কুলের উপবৃত্তি কীভাবে পাবো", "stipend_info"),
-    ("banglish", "sorkari vata ki ki ache gorib poribar er jonno", "social_protection_info"),
+    ("bn", "গর্ভবতী মায়ের ভাতা কীভাবে পাবো", "sp_mcbp_who"),
+    ("banglish", "protibondhi vata kivabe pabo", "sp_disability_allowance"),
 ]
 
 
