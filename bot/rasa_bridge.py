@@ -27,7 +27,8 @@ import aiohttp
 from bot import metrics
 from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.messages import messages
-from bot.settings import RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL
+from bot.settings import (RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL,
+                          RASA_WEBHOOK_SECRET_HEADER, rasa_webhook_secret)
 from safety.crisis import default_detector
 from safety.text import normalize_text
 
@@ -77,7 +78,9 @@ class RasaBridge:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            secret = rasa_webhook_secret()  # Rasa's webhook refuses posts without it (rasa_plugins/rest_channel.py)
+            headers = {RASA_WEBHOOK_SECRET_HEADER: secret} if secret else None
+            self._session = aiohttp.ClientSession(timeout=self.timeout, headers=headers)
         return self._session
 
     def replicas_for(self, sender: str) -> list[str]:

@@ -61,9 +61,15 @@ def local_secret(name: str, env: str, stable: bool = False) -> str:
     return path.read_text().strip()
 
 
-def rasa_auth_token() -> str:
-    """Protects Rasa's HTTP API (trackers, parsing); the REST chat webhook itself is local-only."""
-    return local_secret("rasa_auth_token", "RASA_AUTH_TOKEN")
+RASA_WEBHOOK_SECRET_HEADER = "X-Surokkha-Webhook-Secret"  # the bridge sends it, rasa_plugins/rest_channel.py checks it
+
+
+def rasa_webhook_secret() -> Optional[str]:
+    """Shared secret between the front ends and Rasa's REST webhook. Required (32+ bytes) in webhook or
+    container mode, where Rasa is reachable by other pods; None on a local run without it."""
+    if deployed_mode() or os.environ.get("RASA_WEBHOOK_SECRET"):
+        return local_secret("rasa_webhook_secret", "RASA_WEBHOOK_SECRET", stable=True)
+    return None
 
 
 def sender_id_secret() -> str:

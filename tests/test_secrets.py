@@ -95,3 +95,20 @@ async def test_container_mode_runs_with_a_long_key_local_runs_say_they_use_the_g
     key = (tmp_path / "var" / KEY_FILE).read_text()
     await start_and_stop(environment(tmp_path, fake))
     assert (tmp_path / "var" / KEY_FILE).read_text() == key  # kept across restarts
+
+
+def test_container_mode_rasa_and_the_bridge_refuse_to_run_without_the_webhook_secret(monkeypatch) -> None:
+    """Finding 4: in a container Rasa's REST webhook must be guarded: without RASA_WEBHOOK_SECRET the
+    channel (so Rasa) does not start, and the bridge does not send unauthenticated posts."""
+    from bot.rasa_bridge import RasaBridge
+    from bot.settings import SecretMissing
+    from rasa_plugins.rest_channel import SecretRestInput
+
+    monkeypatch.delenv("RASA_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("SUROKKHA_CONTAINER", "1")
+    with pytest.raises(SecretMissing, match="RASA_WEBHOOK_SECRET is not set"):
+        SecretRestInput.from_credentials(None)
+    with pytest.raises(SecretMissing, match="RASA_WEBHOOK_SECRET is not set"):
+        RasaBridge("http://127.0.0.1:1")._client()
+    monkeypatch.setenv("RASA_WEBHOOK_SECRET", "w" * 64)
+    assert SecretRestInput.from_credentials(None).secret == "w" * 64

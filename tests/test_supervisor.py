@@ -142,6 +142,24 @@ async def assert_everything_stops(run: MakeRun, sig: int) -> None:
     assert not (run.var / "supervisor.json").exists()
 
 
+async def assert_rasa_exposes_only_the_guarded_webhook(run: MakeRun) -> None:
+    """Finding 4: no HTTP API and no secret on any command line (`ps` shows them to every local user);
+    Rasa's REST webhook refuses a post without the shared secret (the bot, which has it, is answered)."""
+    secrets = [p.read_text().strip() for p in (run.var / "secrets").iterdir()]
+    for key in ("rasa", "actions", "bot"):
+        cmdline = Path(f"/proc/{child_pid(run, key)}/cmdline").read_text()
+        assert "--enable-api" not in cmdline and "--auth-token" not in cmdline, cmdline
+        assert not [s for s in secrets if s in cmdline], f"a secret is on the {key} command line"
+    forged = {"sender": "any-sender-hash", "message": "/emergency"}
+    webhook = f"http://127.0.0.1:{run.env['RASA_PORT']}/webhooks/rest/webhook"
+    async with ClientSession() as client:
+        for headers in ({}, {"X-Surokkha-Webhook-Secret": "guess"}):
+            async with client.post(webhook, json=forged, headers=headers) as resp:
+                assert resp.status == 403, (headers, resp.status)
+        async with client.get(f"http://127.0.0.1:{run.env['RASA_PORT']}/status") as resp:
+            assert resp.status == 404  # no HTTP API at all
+
+
 @pytest.fixture
 async def fake():
     fake = await FakeTelegram().start()
@@ -153,6 +171,7 @@ async def test_rasa_killed_under_make_run_the_bot_answers_999_then_rasa_is_back(
     run = MakeRun(tmp_path, fake).start()
     try:
         await run.until("ready", run.ready)
+        await assert_rasa_exposes_only_the_guarded_webhook(run)
         fake.send_text(41, USER_ID, QUESTION)
         assert messages()["rasa_unavailable"] not in (await fake.wait_for(41, 1, timeout=30))[0]["text"]
 

@@ -251,6 +251,7 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(rasa_stack: Ras
     monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", str(port))
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret-token")
     monkeypatch.setenv("SENDER_ID_SECRET", "k" * 64)  # webhook mode refuses to run on a generated key
+    monkeypatch.setenv("RASA_WEBHOOK_SECRET", "w" * 64)  # and posts to Rasa's webhook only with the shared secret
     settings = webhook_settings()
     fake = await FakeTelegram().start()
     app = build_application(TOKEN, base_url=fake.base_url, rasa_url=rasa_stack.url)

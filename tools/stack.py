@@ -23,7 +23,7 @@ from typing import Optional
 
 from bot.conversations import ConversationStore
 from bot.ops import GAVE_UP, RESTARTING, RUNNING, SUPERVISOR_STATUS_ENV, write_supervisor_status
-from bot.settings import VAR_DIR, SecretMissing, check_sender_id_secret, rasa_auth_token
+from bot.settings import VAR_DIR, SecretMissing, check_sender_id_secret, local_secret
 from tools.model import ROOT, model_path
 
 LOGS = VAR_DIR / "logs"
@@ -193,7 +193,8 @@ def main() -> int:
         print("No trained model for the current sources: run `make run` (it trains first).", file=sys.stderr)
         return 1
     py = sys.executable
-    token = rasa_auth_token()
+    # Rasa's webhook refuses posts without it; children get it in the environment, never in argv.
+    os.environ["RASA_WEBHOOK_SECRET"] = local_secret("rasa_webhook_secret", "RASA_WEBHOOK_SECRET")
     ConversationStore().purge()  # retention applies to local runs too
     actions = Service("actions", "action server",
                       [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
@@ -201,7 +202,7 @@ def main() -> int:
     rasa = Service("rasa", "Rasa server",
                    [py, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints_file()),
                     "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-                    "--port", str(RASA_PORT), "--enable-api", "--auth-token", token],
+                    "--port", str(RASA_PORT)],  # no HTTP API: the front ends need only the webhook
                    LOGS / "rasa.log")
     servers = [actions, rasa]
     telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))

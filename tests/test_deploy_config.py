@@ -1,0 +1,87 @@
+"""The deployment files, checked statically (no container runtime or cluster on CI): Rasa runs without
+its HTTP API and behind the webhook's shared secret, no secret is on a command line (where `ps`, `docker
+inspect` and `kubectl describe` show it), and NetworkPolicies let only the bot reach Rasa and only Rasa
+reach the action server (security review, finding 4)."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tools.model import ROOT
+
+# A secret's value put into argv: compose's ${VAR} (not $$VAR, left to a shell) or Kubernetes' $(VAR).
+SECRET_REF = re.compile(r"(?<!\$)\$\{[A-Z_]*(TOKEN|SECRET|PASSWORD)|\$\([A-Z_]*(TOKEN|SECRET|PASSWORD)")
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def helm(name: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all((ROOT / "deploy" / "helm" / name).read_text()) if d]
+
+
+def command_lines() -> dict[str, str]:
+    """Every command line the deployment runs, by where it is defined."""
+    lines = {f"compose {name}": " ".join(map(str, (svc.get("command") or [])))
+             for name, svc in compose()["services"].items()}
+    values = helm("rasa-values.yaml")[0]
+    lines["helm rasa"] = " ".join(map(str, values.get("command", []) + values.get("args", [])))
+    for doc in helm("bot.yaml"):
+        for container in _containers(doc):
+            lines[f"helm {doc['metadata']['name']}"] = " ".join(container.get("command", []) + container.get("args", []))
+    return lines
+
+
+def _containers(doc: dict) -> list[dict]:
+    spec = doc.get("spec", {})
+    template = spec.get("jobTemplate", {}).get("spec", spec).get("template", {})
+    return template.get("spec", {}).get("containers", [])
+
+
+def test_rasa_runs_without_its_http_api_and_no_secret_is_on_a_command_line() -> None:
+    lines = command_lines()
+    assert "rasa run" in lines["compose rasa-1"] and "rasa" in lines["helm rasa"]
+    for where, line in lines.items():
+        assert "--enable-api" not in line and "--auth-token" not in line, where
+        assert not SECRET_REF.search(line), f"{where}: {line}"
+    assert helm("rasa-values.yaml")[0]["applicationSettings"]["enableAPI"] is False
+
+
+def test_the_webhook_secret_reaches_rasa_and_the_bot() -> None:
+    services = compose()["services"]
+    assert "RASA_WEBHOOK_SECRET" in services["rasa-1"]["environment"]
+    assert "RASA_WEBHOOK_SECRET" in services["bot"]["environment"]
+    values = helm("rasa-values.yaml")[0]
+    assert "RASA_WEBHOOK_SECRET" in {e["name"] for e in values["extraEnv"]}
+    channels = values["applicationSettings"]["credentials"]["additionalChannelCredentials"]
+    assert list(channels) == ["rasa_plugins.rest_channel.SecretRestInput"]  # the chart's credentials.yml too
+    ours = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    assert list(ours) == ["rasa_plugins.rest_channel.SecretRestInput"]
+
+
+def test_network_policies_let_only_the_bot_reach_rasa_and_only_rasa_reach_the_actions() -> None:
+    policies = {d["metadata"]["name"]: d["spec"] for d in helm("networkpolicies.yaml") if d["kind"] == "NetworkPolicy"}
+    deny = policies["default-deny-ingress"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"] and not deny.get("ingress")
+    bot_labels = next(d for d in helm("bot.yaml") if d["kind"] == "Deployment")["spec"]["template"]["metadata"]["labels"]
+
+    def only_from(policy: str, port: int) -> dict:
+        spec = policies[policy]
+        [rule] = spec["ingress"]
+        assert [p["port"] for p in rule["ports"]] == [port]
+        [source] = rule["from"]
+        return source["podSelector"]["matchLabels"]
+
+    assert policies["rasa-from-bot"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/instance": "surokkha-rasa"}
+    assert only_from("rasa-from-bot", 5005).items() <= bot_labels.items()
+    assert policies["actions-from-rasa"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/instance": "surokkha-actions"}
+    assert only_from("actions-from-rasa", 5055) == {"app.kubernetes.io/instance": "surokkha-rasa"}
+    assert {p["port"] for r in policies["bot-webhook-and-ops"]["ingress"] for p in r["ports"]} == {8443, 9100}
+
+
+def test_redis_password_is_not_on_its_command_line() -> None:
+    redis = compose()["services"]["redis"]
+    line = " ".join(redis["command"])
+    assert "--requirepass" not in line and "redis-server -" in line  # read from stdin, not argv
