@@ -18,6 +18,7 @@ import yaml
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
 from referral_directory import gazetteer
+from referral_directory.places import STORED_DECIMALS
 from safety.text import TO_BANGLA_DIGITS
 
 CATEGORY_INTENTS = ("find_shelter", "find_legal_aid", "find_social_protection", "find_medical", "find_counselling")
@@ -77,7 +78,8 @@ def gazetteer_place(level: str, value: str) -> Optional[Place]:
 def slot_value(origin: Union[Place, Point]) -> str:
     """What the `location` slot keeps, so that a later "and legal aid?" finds the same place exactly."""
     if isinstance(origin, Point):
-        return f"point:{origin.lat:.5f},{origin.lon:.5f}"
+        coarse = origin.coarse()  # the exact position answered this message; the slot keeps ~1 km
+        return f"point:{coarse.lat:.{STORED_DECIMALS}f},{coarse.lon:.{STORED_DECIMALS}f}"
     if origin.level == "division":
         return f"place:division:{origin.division}"
     if origin.upazila:

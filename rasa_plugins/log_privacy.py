@@ -5,6 +5,11 @@ cancelled ("rest.message.received.timeout"), slot values and local variables whe
 template fails to fill. Our rule is no message text in logs, so a processor at the head of Rasa's
 structlog chain keeps only fields known to carry no user data and replaces every other value with
 "[redacted]"; exceptions are reduced to their type (tracebacks can hold local variables).
+
+Rasa also logs through the standard library, where the message is a formatted string: e.g. the action
+server's error body (rasa_sdk echoes the whole request, the tracker with every message) inside an
+exception chain at ERROR, and the user's text in f-strings at DEBUG. safety.redaction's filter goes on
+every handler of the root logger (security review, finding 8).
 """
 from __future__ import annotations
 
@@ -12,10 +17,11 @@ from typing import Any, Dict
 
 import structlog
 
+from safety.redaction import REDACTED, install_stdlib_filter
+
 SAFE_FIELDS = {"event", "level", "log_level", "event_info", "timestamp", "logger", "exc_type", "action_name",
                "action", "policy", "intent_name", "status", "status_code", "model", "model_id", "url", "count",
                "duration", "error_type", "placeholder_key"}
-REDACTED = "[redacted]"
 
 
 def redact_user_data(_logger: Any, _method: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
@@ -33,7 +39,9 @@ def redact_user_data(_logger: Any, _method: str, event_dict: Dict[str, Any]) -> 
 
 
 def apply() -> None:
-    """Insert the processor into Rasa's structlog chain, in place, so loggers already bound use it too."""
+    """Insert the processor into Rasa's structlog chain, in place, so loggers already bound use it too;
+    put the stdlib filter on every handler that Rasa's logging set-up has installed on the root logger."""
     processors = structlog.get_config()["processors"]
     if redact_user_data not in processors:
         processors.insert(0, redact_user_data)
+    install_stdlib_filter()

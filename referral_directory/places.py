@@ -5,6 +5,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 LEVELS = ("division", "district", "upazila")
+# A shared GPS position is used at full precision only to answer the message that carries it; whatever
+# keeps it (the `location` slot, Rasa's stored events) keeps it rounded to 2 decimals, about 1 km.
+STORED_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,23 @@ class Point:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"lat": self.lat, "lon": self.lon}
+
+    def coarse(self) -> "Point":
+        """The point as it may be stored: rounded to STORED_DECIMALS (about 1 km), never finer."""
+        return Point(round(self.lat, STORED_DECIMALS), round(self.lon, STORED_DECIMALS))
+
+
+def coarsen_positions(value: Any) -> None:
+    """Round, in place, every {"lat": .., "lon": ..} pair inside ``value`` (dicts and lists, nested) to
+    STORED_DECIMALS: message metadata carries a shared location so, and Rasa stores it."""
+    if isinstance(value, dict):
+        if isinstance(value.get("lat"), (int, float)) and isinstance(value.get("lon"), (int, float)):
+            value["lat"], value["lon"] = round(value["lat"], STORED_DECIMALS), round(value["lon"], STORED_DECIMALS)
+        for inner in value.values():
+            coarsen_positions(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            coarsen_positions(inner)
 
 
 @dataclass(frozen=True)

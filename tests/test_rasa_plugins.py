@@ -113,6 +113,99 @@ def test_a_waiter_whose_ticket_expired_still_gets_the_lock(monkeypatch: pytest.M
     assert locks.get_lock("child-3") is None  # and cleaned up after itself
 
 
+def test_a_forgotten_conversation_leaves_rasa_memory_too(domain: Domain, tmp_path: Path) -> None:
+    """Security review, finding 8: /forget deletes the rows; the cached tracker (with the text) must go from
+    Rasa's memory as well, without waiting for that child to write again; idle ones go after a while."""
+    from bot.conversations import ConversationStore
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    rasa = store(domain, url)
+    rasa.sweep_every = 0.05
+
+    async def conversation() -> None:
+        for sender in ("child-f", "child-g"):
+            tracker = await rasa.get_or_create_tracker(sender)
+            tracker.update(UserUttered("amar biye dicche, ami 14", {"name": "report_child_marriage", "confidence": 1.0}))
+            await rasa.save(tracker)
+            assert await rasa.retrieve(sender) is tracker  # cached, and the sweeper is running
+        await asyncio.sleep(0.2)
+        assert set(rasa._cache) == {"child-f", "child-g"}  # the database still backs both
+        ConversationStore(url).forget("child-f")  # what the bot does on /forget
+        await asyncio.sleep(0.2)
+        assert set(rasa._cache) == {"child-g"}
+        rasa.idle_limit = 0.1
+        await asyncio.sleep(0.3)
+        assert not rasa._cache
+
+    asyncio.run(conversation())
+
+
+def test_rasa_logs_only_the_type_of_an_action_server_error(tmp_path: Path) -> None:
+    """Security review, finding 8: rasa_sdk answers an action's exception with the whole request (the tracker
+    with the child's words); Rasa raises it from RemoteAction and logs the chain at ERROR. Through the
+    stdlib filter only the exception types remain."""
+    import io
+    import logging
+
+    from aiohttp import web
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from safety.redaction import REDACT_RECORDS, install_stdlib_filter
+
+    words = "he beats me every night"
+
+    async def action_server(_request: web.Request) -> web.Response:  # rasa_sdk's 500 body, as it sends it
+        return web.json_response({"error": "KeyError('x')",
+                                  "request_body": {"tracker": {"latest_message": {"text": words}}}}, status=500)
+
+    async def run_and_log() -> None:
+        app = web.Application()
+        app.router.add_post("/webhook", action_server)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        domain = Domain.load(str(ROOT / "domain.yml"))
+        tracker = DialogueStateTracker.from_events("child-h", [UserUttered(words)])
+        try:
+            await RemoteAction("action_answer", EndpointConfig(f"http://127.0.0.1:{port}/webhook")).run(
+                CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+        except Exception:  # what rasa.core.processor does with it
+            logging.getLogger("rasa.core.processor").exception(
+                "Encountered an exception while running action 'action_answer'.")
+        finally:
+            await runner.cleanup()
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    filtered = [h for h in root.handlers if REDACT_RECORDS in h.filters]  # importing actions/ installed it
+    for other in filtered:
+        other.removeFilter(REDACT_RECORDS)
+    root.addHandler(handler)
+    try:
+        asyncio.run(run_and_log())  # without the filter: the words are in the log (the finding)
+        assert words in out.getvalue()
+        out.truncate(0)
+        out.seek(0)
+        install_stdlib_filter()
+        assert REDACT_RECORDS in handler.filters
+        asyncio.run(run_and_log())
+        logged = out.getvalue()
+        assert "Encountered an exception while running action 'action_answer'." in logged
+        assert "RasaException from ClientResponseError" in logged
+        assert words not in logged and "beats" not in logged
+    finally:
+        root.removeHandler(handler)
+        for other in filtered:
+            other.addFilter(REDACT_RECORDS)
+
+
 def test_user_data_is_redacted_from_rasa_logs() -> None:
     event = redact_user_data(None, "error", {"event": "rest.message.received.timeout", "level": "error",
                                              "text": "amar biye dicche, ami 14", "values": {"location": "Khulna"},

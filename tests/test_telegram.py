@@ -74,6 +74,26 @@ async def test_location_request_and_shared_location(telegram: FakeTelegram) -> N
     assert "Khulna Medical College Hospital" in sent[4]["text"]
 
 
+async def test_a_shared_position_answers_exactly_but_is_stored_to_about_1_km(telegram: FakeTelegram,
+                                                                            rasa_stack: RasaStack) -> None:
+    """Security review, finding 2: the exact point is used to answer, then kept rounded to 2 decimals in the
+    `location` slot and in the stored event metadata (the database, its WAL and Rasa's cache alike)."""
+    user = USER_ID + 31
+    telegram.send_text(31, user, "legal aid office near me")
+    await telegram.wait_for(31, 2)
+    telegram.send_location(31, user, 22.823456, 89.551234)
+    sent = await telegram.wait_for(31, 4)
+    assert any("Khulna" in m.get("text", "") for m in sent[2:])
+    tracker = rasa_stack.tracker(sender_id("telegram", user))  # from Rasa's cache
+    assert tracker["slots"]["location"] == "point:22.82,89.55"
+    shared = [e for e in tracker["events"] if e["event"] == "user" and (e.get("metadata") or {}).get("lat")]
+    assert shared and all((e["metadata"]["lat"], e["metadata"]["lon"]) == (22.82, 89.55) for e in shared)
+    stored = b"".join(f.read_bytes() for f in rasa_stack.workdir.glob("tracker.db*"))  # incl. the WAL file
+    assert b"22.82" in stored
+    for finer in (b"22.823", b"89.551", b"22.8235", b"89.5512"):
+        assert finer not in stored
+
+
 async def test_no_raw_telegram_id_reaches_rasa(telegram: FakeTelegram, rasa_stack: RasaStack) -> None:
     telegram.send_text(5, USER_ID + 4, "hello")
     await telegram.wait_for(5, 1)
