@@ -28,8 +28,9 @@ RUN useradd --create-home --uid 10001 --user-group surokkha
 WORKDIR /app
 
 # Dependencies first, so that a code change reuses this (large) layer.
+# Runtime dependencies only (requirements-dev.txt, with pytest, stays out), every file hash-checked.
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # Train into models/ (.dockerignore keeps the host's models/ and var/ out of the build), then drop

@@ -41,11 +41,8 @@ bench: train  ## Run the benchmarks (not part of the tests): directory, then end
 	@$(PY) benchmarks/bench_directory.py
 	@$(PY) benchmarks/bench_load.py $(BENCH_ARGS)
 
-lock:  ## Re-resolve requirements.in into the full pinned requirements.txt
-	@tmp=$$(mktemp -d) && PYTHON="$(PYTHON)" && $${PYTHON:-python3.10} -m venv $$tmp/v && \
-	  $$tmp/v/bin/pip install -q -r requirements.in && \
-	  { echo "# Generated from requirements.in by 'make lock' (pip freeze of a clean Python 3.10 venv). Do not edit by hand."; \
-	    $$tmp/v/bin/pip freeze --all | grep -v '^pip==\|^wheel=='; } > requirements.txt && rm -rf $$tmp
+lock: setup  ## Re-resolve requirements.in and requirements-dev.in into the pinned, hashed requirements*.txt
+	@$(PY) -m tools.lock --python "$${PYTHON:-python3.10}"
 
 clean:  ## Remove the virtualenv, models and local data (asks first)
 	@read -p "Delete .venv, models/ and var/ (conversations, directory DB, secrets)? [y/N] " a && [ "$$a" = y ] && rm -rf .venv models var || true

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.10 and installs the pinned dependencies, only when requirements.txt
-# (or the Python) changed since the last install. Rasa 3.6 needs Python 3.10: 3.11+ will not work.
+# Creates .venv with Python 3.10 and installs the pinned, hash-checked dependencies (requirements.txt for
+# the product, requirements-dev.txt for the tests), only when they (or the Python) changed since the last
+# install. Rasa 3.6 needs Python 3.10: 3.11+ will not work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
@@ -40,13 +41,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 
-want=$( (cat requirements.txt; "$VENV/bin/python" -V) | sha256sum | cut -c1-16)
+want=$( (cat requirements.txt requirements-dev.txt; "$VENV/bin/python" -V) | sha256sum | cut -c1-16)
 have=$(cat "$VENV/.requirements.sha" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
   echo "Installing pinned dependencies into $VENV (first time: about 3-5 minutes)..."
   log=$(mktemp)
-  if ! { "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip wheel \
-         && "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt; } >"$log" 2>&1; then
+  # Every file is checked against the sha256 in the lock files (tools/lock.py); the venv's own pip does it.
+  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes \
+         -r requirements.txt -r requirements-dev.txt >"$log" 2>&1; then
     echo "error: dependency installation failed; last lines of the pip log:" >&2
     grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -n 30 >&2
     exit 1
