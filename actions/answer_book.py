@@ -20,6 +20,8 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 LANGUAGES = ("bn", "en")
 SOURCES_SHOWN = 2  # the rest stay in content/kb/ for staff; a phone screen has room for two
 ITEM_ENTITY = "item"  # the entity a knowledge button carries: /<intent>{"item": "<id>"}
+HEDGED_ALTERNATIVES = 2  # a hedged answer offers the next closest questions first...
+MAX_BUTTONS = 4          # ...then its related items, up to this many buttons
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,17 @@ class AnswerBook:
         lines += self.helpline_block(item.helplines, lang)
         related = [self.kb.items[i] for i in item.related if i in self.kb.items]
         return Reply("\n".join(lines), self.item_buttons(related, lang))
+
+    def hedged(self, choice: Choice, language: Optional[str]) -> Reply:
+        """The chosen item, introduced by the question it answers, with the other close questions first among
+        the buttons: the selector was fairly but not fully sure."""
+        lang = _lang(language)
+        item = choice.item
+        answer = self.reply(item.id, lang)
+        others = [c for c in choice.candidates if c.id != item.id][:HEDGED_ALTERNATIVES]
+        related = [self.kb.items[i] for i in item.related if i in self.kb.items and all(i != o.id for o in others)]
+        text = "\n".join([self.t("seems_like", lang, question=item.question[lang]), answer.text, self.t("not_this", lang)])
+        return Reply(text, self.item_buttons((others + related)[:MAX_BUTTONS], lang))
 
     def source_line(self, item: Item, lang: str) -> str:
         """Where the answer comes from: the first sources by title, and how many more are on record (a count, never a phone number, so Bangla digits)."""

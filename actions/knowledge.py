@@ -32,7 +32,9 @@ class ActionAnswer(Action):
             reply = book.reply(item_id, language)
         else:
             choice = answer_selector().choose(book.kb, text, intent)
-            if choice.answered:
+            if choice.answered and choice.hedged:
+                reply = book.hedged(choice, language)
+            elif choice.answered:
                 reply = book.reply(choice.item.id, language)
             elif intent in OWN_REPLY:
                 dispatcher.utter_message(response=OWN_REPLY[intent])

@@ -66,9 +66,14 @@ def check(kb: Optional[KnowledgeBase] = None, held_out_dir: Path = HELD_OUT_DIR,
                 if owner.get(key, item.id) != item.id:
                     problems.append(f"{where}: example {text!r} is also an example of {owner[key]}")
                 owner.setdefault(key, item.id)
+    for form, texts in kb.not_answered.items():
+        problems += [f"not_answered.yml {form}: {text!r} is an example of {owner[canonical(text)]}; an item answers it"
+                     for text in texts if canonical(text) in owner]
     problems += [f"base answers: no item with id {i!r} (the general answer of that intent)"
                  for i in KNOWLEDGE_INTENTS if i not in kb.items]
-    problems += _held_out_problems(kb, owner, held_out_dir)
+    trained = dict(owner)
+    trained.update({canonical(t): "not_answered.yml" for texts in kb.not_answered.values() for t in texts})
+    problems += _held_out_problems(kb, trained, held_out_dir)
     return problems
 
 

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "content" / "kb"
 HELD_OUT_DIR = ROOT / "nlu_data" / "test" / "kb"
 EXAMPLES = "examples"  # content/kb/examples/<topic>.yml: more example questions for a topic's items
+# Questions near the topics that no item answers: they teach the selector to say "not sure" (not a topic).
+NOT_ANSWERED = "not_answered.yml"
 LANGUAGES = ("bn", "en")
 FORMS = ("bn", "en", "banglish")
 # The knowledge intents of the NLU model (domain.yml). An item belongs to one of them; the item whose id
@@ -83,12 +85,16 @@ class KnowledgeBase:
     items: dict                                   # id -> Item, in file order
     topics: dict                                  # topic -> {"title": {...}, "file": Path}
     problems: list = field(default_factory=list)  # what could not be read (shape errors)
+    not_answered: dict = field(default_factory=dict)  # form -> questions near the topics that no item answers
 
     @classmethod
     def load(cls, directory: Path = KB_DIR) -> "KnowledgeBase":
         kb = cls({}, {})
         for path in sorted(directory.glob("*.yml")):
-            kb._read_topic(path)
+            if path.name == NOT_ANSWERED:
+                kb._read_not_answered(path)
+            else:
+                kb._read_topic(path)
         for path in sorted((directory / EXAMPLES).glob("*.yml")):
             kb._read_more_examples(path)
         return kb
@@ -114,6 +120,14 @@ class KnowledgeBase:
             for form in FORMS:
                 known = set(item.examples[form])
                 item.examples[form].extend(t for t in dict.fromkeys(str(t) for t in forms.get(form) or []) if t not in known)
+
+    def _read_not_answered(self, path: Path) -> None:
+        data = self._read(path)
+        if data is None:
+            return
+        if set(data) - set(FORMS):
+            self.problems.append(f"{path.name}: only {', '.join(FORMS)} lists are expected")
+        self.not_answered = {form: list(dict.fromkeys(str(t) for t in data.get(form) or [])) for form in FORMS}
 
     def _read_topic(self, path: Path) -> None:
         data = self._read(path)

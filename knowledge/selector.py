@@ -4,9 +4,13 @@ A second stage after Rasa's intent: the intent says "this is a knowledge questio
 or unsure); the selector, a calibrated linear SVM over the items' example questions, says which item.
 One extra class, NONE, learns what is *not* a knowledge question (greetings, menu and referral
 requests, out-of-scope chat: the NLU training data of the other intents), so that the selector can
-say "none of mine" instead of picking the nearest topic. Answer only when the top item's score is
-clearly ahead of the runner-up (MARGIN, chosen by cross-validation on the training examples, see
-`tune_margin`); otherwise the bot says it is not sure and offers the closest items.
+say "none of mine" instead of picking the nearest topic. Three bands, by how far the top item's score is
+ahead of the runner-up (margins chosen by cross-validation on the training examples, see `tune_margin`):
+- at least MARGIN: answer;
+- at least HEDGE_MARGIN, and Rasa read a knowledge question: answer, but say which question is being
+  answered ("I think you are asking: ...") and offer the close alternatives as buttons, so a mismatch is
+  visible and one tap away from the right answer;
+- below: say "not sure", offer the closest items and the helplines.
 
 The fitted model is cached in models/ under a hash of everything that shapes it, so the action
 server loads it in a moment; `make train` builds it.
@@ -40,11 +44,14 @@ SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | {"out_of_scope", "nlu_fallba
 NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "set_language",
                 "hotline_numbers", "out_of_scope", "find_shelter", "find_legal_aid", "find_social_protection",
                 "find_medical", "find_counselling", "inform_location", "request_human")
-# The top item's SVM score must lead the runner-up's by this much, else "not sure". Chosen by
-# `tune_margin` (5-fold cross-validation on the training examples, never the held-out set): the smallest
-# margin at which at most WRONG_TARGET of the answered questions get another item's answer.
+# The top item's SVM score must lead the runner-up's by MARGIN for a plain answer, by HEDGE_MARGIN for an
+# answer that names the question it answers. Chosen by `tune_margin` (5-fold cross-validation on the
+# training examples, never the held-out set): the smallest margin at which at most WRONG_TARGET
+# (HEDGED_WRONG_TARGET) of the answered questions get another item's answer.
 MARGIN = 0.50
-WRONG_TARGET = 0.20
+WRONG_TARGET = 0.06
+HEDGE_MARGIN = 0.15
+HEDGED_WRONG_TARGET = 0.15
 # A general question ("what is trafficking?") sits between many items; when its top item is the general
 # answer of the very intent Rasa found, the two models agree and a smaller lead is enough.
 AGREEING_MARGIN = 0.15
@@ -61,6 +68,7 @@ class Choice:
     item: Optional[Item]
     candidates: list = field(default_factory=list)   # the closest items (never NONE), best first
     confidence: float = 0.0
+    hedged: bool = False  # answer, but name the question answered and offer the other candidates
 
     @property
     def answered(self) -> bool:
@@ -113,6 +121,8 @@ class AnswerSelector:
         margin = top_score - second_score
         if top in kb.items and (margin >= MARGIN or (top == intent and margin >= AGREEING_MARGIN)):
             return Choice(kb.items[top], candidates, margin)
+        if top in kb.items and margin >= HEDGE_MARGIN and intent in KNOWLEDGE_INTENTS:
+            return Choice(kb.items[top], candidates, margin, hedged=True)
         return Choice(None, candidates, margin)
 
 
@@ -122,13 +132,17 @@ def _pipeline(C: float = 1.0) -> Pipeline:
 
 
 def training_pairs(kb: KnowledgeBase, none_texts: list[str]) -> tuple[list[str], np.ndarray]:
-    pairs = [(text, item_id) for item_id, _, text in kb.examples()] + [(text, NONE) for text in none_texts]
+    """Every item example under its item; under NONE, the other intents' messages and the questions near
+    the topics that no item answers (content/kb/not_answered.yml)."""
+    near_misses = [text for texts in kb.not_answered.values() for text in texts]
+    pairs = [(text, item_id) for item_id, _, text in kb.examples()] + [(text, NONE) for text in none_texts + near_misses]
     return [prepare(text) for text, _ in pairs], np.asarray([label for _, label in pairs])
 
 
 def tune_margin(kb: KnowledgeBase, none_texts: list[str], folds: int = 5) -> dict:
-    """Cross-validated (top label, right?, margin) on the training examples, and the margin that keeps
-    wrong answers at or under WRONG_TARGET of the answered item questions."""
+    """Cross-validated (top label, right?, margin) on the training examples, and the margins that keep
+    wrong answers at or under WRONG_TARGET (plain answers) and HEDGED_WRONG_TARGET (hedged answers) of the
+    answered item questions."""
     texts, labels = training_pairs(kb, none_texts)
     texts = np.asarray(texts, dtype=object)
     outcomes = []
@@ -148,7 +162,8 @@ def tune_margin(kb: KnowledgeBase, none_texts: list[str], folds: int = 5) -> dic
         table.append({"margin": round(float(margin), 2), "answered": len(answered) / len(items),
                       "right": right / len(items), "wrong_of_answered": (len(answered) - right) / max(1, len(answered))})
     chosen = next((row["margin"] for row in table if row["wrong_of_answered"] <= WRONG_TARGET), table[-1]["margin"])
-    return {"table": table, "chosen": chosen, "questions": len(items)}
+    hedge = next((row["margin"] for row in table if row["wrong_of_answered"] <= HEDGED_WRONG_TARGET), chosen)
+    return {"table": table, "chosen": chosen, "hedge": hedge, "questions": len(items)}
 
 
 def cache_key(kb_dir: Path = KB_DIR, nlu_dir: Path = NLU_DIR) -> str:

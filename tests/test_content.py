@@ -147,11 +147,14 @@ def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
               .replace('helplines: ["999"]', 'helplines: ["16699"]')            # an unverified number
               .replace("related: [y_item]", "related: [no_such_item]")          # a broken link
               .replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', "sources: []")  # no source
-              .replace('short: "Short."', 'short: "Call 01711-123456."'))       # a number in the text
+              .replace('short: "Short."', 'short: "Call 01711-123456."')        # a number in the text
+              .replace("    related: [no_such_item]", '    related: [no_such_item]\n    examples: {en: ["what is x"]}'))
     (tmp_path / "t.yml").write_text(broken, encoding="utf-8")
+    (tmp_path / "not_answered.yml").write_text('en: ["What is X", "passport fee"]\n', encoding="utf-8")
     problems = "\n".join(check(KnowledgeBase.load(tmp_path), held_out_dir=tmp_path / "none"))
     for expected in ("answer.bn.short is missing", "helpline 16699 is not verified", "related item 'no_such_item'",
-                     "y_item: no source", "number(s) ['01711123456'] not verified", "examples.en: 0"):
+                     "y_item: no source", "number(s) ['01711123456'] not verified", "examples.en: 0",
+                     "not_answered.yml en: 'What is X' is an example of x_item"):
         assert expected in problems, expected
 
 

@@ -64,6 +64,37 @@ def test_the_selector_says_none_for_what_is_not_a_knowledge_question(small) -> N
     assert not choice.answered and all(c.id != NONE for c in choice.candidates)
 
 
+def test_three_bands_answer_hedge_or_say_not_sure(small, monkeypatch) -> None:
+    """A clear lead answers; a smaller one answers only a knowledge question, hedged; less is "not sure"."""
+    from knowledge import selector as sel
+
+    kb, selector = small
+    def lead(margin: float) -> None:
+        monkeypatch.setattr(selector, "rank", lambda text: [("dowry_law", 1.0), ("birth_reg", 1.0 - margin), (NONE, -1.0)])
+
+    lead(sel.MARGIN)
+    assert (c := selector.choose(kb, "q", "out_of_scope")).answered and not c.hedged
+    lead((sel.MARGIN + sel.HEDGE_MARGIN) / 2)
+    assert (c := selector.choose(kb, "q", "child_marriage_law")).answered and c.hedged
+    assert [i.id for i in c.candidates] == ["dowry_law", "birth_reg"]
+    assert not selector.choose(kb, "q", "out_of_scope").answered  # not a knowledge question: no guess at all
+    lead(sel.HEDGE_MARGIN / 2)
+    assert not selector.choose(kb, "q", "child_marriage_law").answered
+
+
+def test_a_hedged_answer_names_its_question_and_offers_the_alternatives_first() -> None:
+    from knowledge.selector import Choice
+
+    book, kb = answer_book(), knowledge_base()
+    item, others = kb.items["cm_legal_age"], [kb.items["ev_work_min_age"], kb.items["cm_groom_under21"]]
+    for lang in ("en", "bn"):
+        reply = book.hedged(Choice(item, [item, *others], 0.3, hedged=True), lang)
+        first, rest = reply.text.split("\n", 1)
+        assert item.question[lang] in first and rest.startswith(item.short[lang])
+        assert [b["title"] for b in reply.buttons[:2]] == [o.question[lang] for o in others]
+        assert len(reply.buttons) <= 4 and len({b["payload"] for b in reply.buttons}) == len(reply.buttons)
+
+
 def test_an_item_button_payload_carries_its_intent_and_id() -> None:
     item = knowledge_base().items["child_marriage_law"]
     payload = item_payload(item)
@@ -77,8 +108,12 @@ def texts(replies: list[dict]) -> str:
 
 
 def answered_item(replies: list[dict], lang: str) -> str | None:
-    """The id of the item whose short answer opens the reply, if any."""
+    """The id of the item whose short answer opens the reply (after the line naming the question, when the
+    answer is hedged), if any."""
     body = texts(replies)
+    hedge = answer_book().texts["seems_like"][lang].split("{")[0]
+    if body.startswith(hedge):
+        body = body.split("\n", 1)[-1]
     for item in knowledge_base().items.values():
         if body.startswith(item.short[lang]):
             return item.id

@@ -76,22 +76,19 @@ def load_answer_sets() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]
     return questions, out_of_scope
 
 
-def answer_of(intent: str, text: str) -> str:
-    """What the bot answers: an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow."""
-    return reply_of(intent, text)[0]
-
-
-def reply_of(intent: str, text: str) -> tuple[str, list[str]]:
-    """(answer_of, the item ids offered as "did you mean" buttons when not sure)."""
+def reply_of(intent: str, text: str) -> tuple[str, list[str], bool]:
+    """What the bot answers (an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow), the
+    item ids offered as buttons ("did you mean" when not sure, the alternatives of a hedged answer), and
+    whether the answer was hedged."""
     from knowledge.kb import knowledge_base
     from knowledge.selector import SELECTABLE_INTENTS, answer_selector
 
     if intent not in SELECTABLE_INTENTS:
-        return f"ROUTED:{intent}", []
+        return f"ROUTED:{intent}", [], False
     choice = answer_selector().choose(knowledge_base(), text, intent)
     if choice.answered:
-        return choice.item.id, []
-    return NOT_SURE, [item.id for item in choice.candidates]
+        return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged
+    return NOT_SURE, [item.id for item in choice.candidates], False
 
 
 NOT_SURE = "NOT_SURE"
@@ -99,31 +96,40 @@ NOT_SURE = "NOT_SURE"
 
 def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dict:
     replies = [reply_of(intent, text) for (_, text, _), intent in zip(questions, question_intents)]
-    rows = [(form, text, expected, answer) for (form, text, expected), (answer, _) in zip(questions, replies)]
+    rows = [(form, text, expected, answer, hedged)
+            for (form, text, expected), (answer, _, hedged) in zip(questions, replies)]
     offered = [expected == answer or expected in buttons
-               for (_, _, expected), (answer, buttons) in zip(questions, replies)]
-    oos_rows = [(form, text, answer_of(intent, text)) for (form, text), intent in zip(out_of_scope, oos_intents)]
+               for (_, _, expected), (answer, buttons, _) in zip(questions, replies)]
+    oos_replies = [reply_of(intent, text) for (_, text), intent in zip(out_of_scope, oos_intents)]
+    oos_rows = [(form, text, answer, hedged) for (form, text), (answer, _, hedged) in zip(out_of_scope, oos_replies)]
     per_form = {}
     for form in (*FORMS, "overall"):
         mine = [r for r in rows if form in ("overall", r[0])]
         mine_offered = [o for r, o in zip(rows, offered) if form in ("overall", r[0])]
         n = max(1, len(mine))
+        wrong = [r for r in mine if r[3] not in (r[2], NOT_SURE) and not r[3].startswith("ROUTED:")]
         per_form[form] = {
             "questions": len(mine),
             "top1_accuracy": sum(r[2] == r[3] for r in mine) / n,
+            "top1_plain": sum(r[2] == r[3] and not r[4] for r in mine) / n,
             "right_item_answered_or_offered": sum(mine_offered) / n,
             "not_sure": sum(r[3] == NOT_SURE for r in mine) / n,
             "crisis_reply": sum(r[3] == "ROUTED:emergency" for r in mine) / n,
             "routed_elsewhere": sum(r[3].startswith("ROUTED:") and r[3] != "ROUTED:emergency" for r in mine) / n,
-            "wrong_item": sum(r[3] not in (r[2], NOT_SURE) and not r[3].startswith("ROUTED:") for r in mine) / n,
+            "wrong_item": sum(not r[4] for r in wrong) / n,
+            "wrong_item_hedged": sum(r[4] for r in wrong) / n,
         }
-    oos_answered = [r for r in oos_rows if r[2] != NOT_SURE and not r[2].startswith("ROUTED:")]
+    answered = [r for r in oos_rows if r[2] != NOT_SURE and not r[2].startswith("ROUTED:")]
+    n_oos = max(1, len(oos_rows))
     return {
         "per_form": per_form,
         "out_of_scope": {"questions": len(oos_rows),
-                         "dont_know_rate": 1 - len(oos_answered) / max(1, len(oos_rows)),
-                         "answered_anyway": [f"{r[1]} -> {r[2]}" for r in oos_answered]},
-        "wrong": [f"[{r[0]}] {r[1]} -> {r[3]} (expected {r[2]})" for r in rows if r[2] != r[3]][:60],
+                         "dont_know_rate": 1 - len(answered) / n_oos,
+                         "hedged_rate": sum(r[3] for r in answered) / n_oos,
+                         "plain_answer_rate": sum(not r[3] for r in answered) / n_oos,
+                         "answered_anyway": [f"{r[1]} -> {r[2]}{' (hedged)' if r[3] else ''}" for r in answered]},
+        "wrong": [f"[{r[0]}] {r[1]} -> {r[3]}{' (hedged)' if r[4] else ''} (expected {r[2]})"
+                  for r in rows if r[2] != r[3]][:60],
     }
 
 
@@ -271,20 +277,25 @@ def answer_lines(answers: dict) -> list[str]:
         "## Answer level: does the reply answer what was asked?",
         "",
         f"Held-out questions of nlu_data/test/kb/ ({per_form['overall']['questions']}, never trained on), through the "
-        "intent and the answer selector as in the bot. *Wrong item* is the harmful case: a confident answer to "
-        "another question; *not sure* offers the closest items and the helplines; *crisis reply*: the crisis rules "
-        "or the model read the question as danger now and gave the emergency numbers first (by design, never "
-        "overridden); *routed* went to another flow (a referral search, the menu...). Only the top-1 column counts as "
-        "right; *answered or offered* also counts the right item among the \"did you mean\" buttons of a not-sure reply.",
+        "intent and the answer selector as in the bot. *Top-1* counts the right item given as the answer, plainly or "
+        "*hedged* (introduced by \"I think you are asking: <its question>\", with the other close questions as "
+        "buttons); *plain* counts plain answers only. *Wrong item* is the harmful case: a plain answer to another "
+        "question; *wrong, hedged* names the question it answers and offers the alternatives. *Not sure* offers the "
+        "closest items and the helplines; *crisis reply*: the crisis rules or the model read the question as danger "
+        "now and gave the emergency numbers first (by design, never overridden); *routed* went to another flow (a "
+        "referral search, the menu...). *Answered or offered* also counts the right item among the buttons.",
         "",
-        "| form | questions | top-1 item accuracy | answered or offered | not sure | crisis reply | routed elsewhere | wrong item |",
-        "|---|---|---|---|---|---|---|---|",
-        *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['right_item_answered_or_offered']:.3f} | "
-          f"{v['not_sure']:.3f} | {v['crisis_reply']:.3f} | {v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} |"
+        "| form | questions | top-1 item accuracy | of which plain | answered or offered | not sure | crisis reply "
+        "| routed elsewhere | wrong item | wrong, hedged |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['top1_plain']:.3f} | "
+          f"{v['right_item_answered_or_offered']:.3f} | {v['not_sure']:.3f} | {v['crisis_reply']:.3f} | "
+          f"{v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} | {v['wrong_item_hedged']:.3f} |"
           for form, v in per_form.items()],
         "",
         f"Out-of-scope questions near the topics ({oos['questions']}): \"not sure\" (no item answered) in "
-        f"**{oos['dont_know_rate']:.3f}** of them.",
+        f"**{oos['dont_know_rate']:.3f}** of them; a hedged answer in {oos['hedged_rate']:.3f}, a plain answer in "
+        f"{oos['plain_answer_rate']:.3f}.",
         *[f"  - answered anyway: {t}" for t in oos["answered_anyway"][:20]],
         "",
         "Wrong answers (first 60):",
