@@ -47,6 +47,12 @@ class ActionFindServices(Action):
         level = next(tracker.get_latest_entity_values("place_level"), None)
         typed = next(tracker.get_latest_entity_values("location"), None)
         origin = _gps_point(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if origin is None and not text.startswith("/"):
+            named = referrals.directory().resolve(text)
+            if named.status == "abroad":  # "legal aid in Kolkata": never answer with a Bangladeshi place
+                _send(dispatcher, referrals.abroad(named.abroad, lang))
+                return events + [SlotSet("location", None)]
         if origin is None:
             if level == "ask":
                 _send(dispatcher, referrals.ask_for_place(lang))

@@ -18,7 +18,7 @@ import yaml
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
 from referral_directory import gazetteer
-from referral_directory.places import STORED_DECIMALS
+from referral_directory.places import STORED_DECIMALS, AbroadPlace
 from safety.text import TO_BANGLA_DIGITS
 
 CATEGORY_INTENTS = ("find_shelter", "find_legal_aid", "find_social_protection", "find_medical", "find_counselling")
@@ -149,6 +149,22 @@ def did_you_mean(candidates: list[Place], text: str, lang: str) -> Reply:
         buttons.append({"title": place_name(p, lang) if lang == "en" else f"{p.name_bn} ({p.label()})",
                         "payload": payload("inform_location", location=value, place_level=level)})
     return Reply(t("did_you_mean", lang), buttons)
+
+
+def abroad(place: AbroadPlace, lang: str) -> Reply:
+    """A place outside Bangladesh was named: say so, never substitute a Bangladeshi place, and give what
+    helps from abroad (Probash Bondhu's number for callers abroad, the embassy's duty under s.50), with
+    the knowledge items for that region as buttons."""
+    name, country = (place.name_bn, place.country_bn) if lang == "bn" else (place.name_en, place.country_en)
+    is_country = place.name_en == place.country_en.removeprefix("the ")
+    lines = [t("abroad_country" if is_country else "abroad", lang, place=name, country=country), t("abroad_help", lang),
+             *helpline_lines(content()["texts"]["outside_helplines"], lang), t("abroad_in_bangladesh", lang)]
+    book = answer_book()
+    items = [book.kb.items[i] for i in content()["abroad_items"].get(place.region, content()["abroad_items"]["other"])
+             if i in book.kb.items]
+    buttons = book.item_buttons(items, lang) + [{"title": t("another_place", lang),
+                                                 "payload": payload("inform_location", place_level="ask")}]
+    return Reply("\n".join(lines), buttons)
 
 
 def not_found(text: str, lang: str) -> Reply:

@@ -39,6 +39,19 @@ def coarsen_positions(value: Any) -> None:
 
 
 @dataclass(frozen=True)
+class AbroadPlace:
+    """A place outside Bangladesh that people name (data/abroad.csv): recognised so that it is never
+    mistaken for a Bangladeshi place, and so that the reply can say what helps from abroad."""
+
+    name_en: str
+    name_bn: str
+    country_en: str
+    country_bn: str
+    region: str  # india | myanmar | gulf | other
+    matched: str = ""
+
+
+@dataclass(frozen=True)
 class Place:
     """A resolved gazetteer place.
 
@@ -93,13 +106,15 @@ class Resolution:
     """Outcome of resolving free text to a place.
 
     status 'found': ``place`` is set (``candidates`` holds it too); 'ambiguous': ``place`` is None and
-    ``candidates`` lists the readings, best first, to ask the user about; 'not_found': nothing usable.
+    ``candidates`` lists the readings, best first, to ask the user about; 'abroad': the text names a
+    place outside Bangladesh (``abroad``) and no Bangladeshi place; 'not_found': nothing usable.
     """
 
     status: str
     place: Optional[Place] = None
     candidates: List[Place] = field(default_factory=list)
     text: str = ""
+    abroad: Optional[AbroadPlace] = None
 
     @property
     def found(self) -> bool:
@@ -110,4 +125,5 @@ class Resolution:
             "status": self.status,
             "place": self.place.to_dict() if self.place else None,
             "candidates": [c.to_dict() for c in self.candidates],
+            "abroad": asdict(self.abroad) if self.abroad else None,
         }

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from . import gazetteer as gz
-from .places import Place, Resolution
+from .places import AbroadPlace, Place, Resolution
 from .text import bangla_loose, deletions, fold, is_bangla, latin_skeleton, osa_distance
 
 # A place reference without confidence: (level, division, district, upazila, locality)
@@ -378,6 +378,41 @@ def _has_cue(m: _Match, toks: List[str], w: _Words, others: List[_Match]) -> boo
     return any(_related(a, b) for o in others if o is not m for a in m.refs for b in o.refs)
 
 
+# --- places abroad ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def abroad_index() -> Dict[str, AbroadPlace]:
+    """Folded name or alias -> place abroad (data/abroad.csv). A name that is also a Bangladeshi place
+    name is left out: the Bangladeshi reading wins (a test checks there is none)."""
+    out: Dict[str, AbroadPlace] = {}
+    for r in gz.read_csv("abroad.csv"):
+        place = AbroadPlace(r["name_en"], r["name_bn"], r["country_en"], r["country_bn"], r["region"])
+        for name in (r["name_en"], r["name_bn"], *filter(None, r["aliases"].split("|"))):
+            out.setdefault(fold(name), place)
+    return out
+
+
+def _abroad_span(toks: List[str]) -> Optional[Tuple[int, int, AbroadPlace]]:
+    """The longest span of ``toks`` that names a place abroad (a case ending allowed), as (start, end, place)."""
+    names, idx = abroad_index(), index()
+    for size in range(min(3, len(toks)), 0, -1):
+        for i in range(0, len(toks) - size + 1):
+            span = toks[i:i + size]
+            if _lookup(idx, span):  # "Dohar" is an upazila, not "Doha" with a case ending
+                continue
+            for last in (span[-1], *_strip_variants(span[-1], idx.words)):
+                key = " ".join(span[:-1] + [last])
+                place = names.get(key) or names.get(key.replace(" ", ""))
+                if place is not None:
+                    return i, i + size, AbroadPlace(**{**place.__dict__, "matched": " ".join(span)})
+    return None
+
+
+def find_abroad(text: str) -> Optional[AbroadPlace]:
+    """The place outside Bangladesh that ``text`` names, if any (see data/abroad.csv)."""
+    found = _abroad_span(fold(text).split())
+    return found[2] if found else None
+
+
 def resolve_text(text: str) -> Resolution:
     """Resolve free text to a place (see the module docstring for the rules and the confidences)."""
     idx = index()
@@ -386,6 +421,14 @@ def resolve_text(text: str) -> Resolution:
     if not toks:
         return Resolution("not_found", text=text)
     chosen = _choose(_spans(idx, toks))
+    abroad = _abroad_span(toks)
+    if abroad is not None:
+        # A place abroad is named: a Bangladeshi reading must be named as plainly (exactly, or with a case
+        # ending) and elsewhere in the text; a guessed one (fuzzy, loose, skeleton) would substitute it.
+        start, end, foreign = abroad
+        chosen = [m for m in chosen if m.method in ("exact", "suffix") and (m.end <= start or m.start >= end)]
+        if not chosen:
+            return Resolution("abroad", text=text, abroad=foreign)
     # Damp everyday words that happen to be place names when they sit in a sentence without a cue.
     for m in chosen:
         if _has_cue(m, toks, w, chosen):

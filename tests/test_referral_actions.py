@@ -22,9 +22,10 @@ def directory(tmp_path, monkeypatch):
     referrals.directory.cache_clear()
 
 
-def run(intent: str, entities: Optional[dict] = None, slots: Optional[dict] = None, metadata: Optional[dict] = None):
+def run(intent: str, entities: Optional[dict] = None, slots: Optional[dict] = None, metadata: Optional[dict] = None,
+        text: str = ""):
     tracker = Tracker("test", {"language": "en", **(slots or {})},
-                      {"intent": {"name": intent}, "text": "", "metadata": metadata or {},
+                      {"intent": {"name": intent}, "text": text, "metadata": metadata or {},
                        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
                       [], False, None, {}, "")
     dispatcher = CollectingDispatcher()
@@ -76,6 +77,18 @@ def test_gps_location_and_a_point_outside_bangladesh() -> None:
     assert "Khulna Medical College Hospital" in body and "your location" in body
     body = texts(run("find_medical", metadata={"lat": 28.61, "lon": 77.21})[0])
     assert "outside Bangladesh" in body and "Nearest" not in body
+
+
+def test_a_place_abroad_gets_what_helps_from_abroad_never_a_bangladeshi_office() -> None:
+    for slots in ({}, {"location": "place:district:Jashore", "service_intent": "find_legal_aid"}):
+        messages, events = run("find_legal_aid", slots=slots, text="legal aid office in Kolkata")
+        body = texts(messages)
+        assert "Kolkata is in India, outside Bangladesh" in body and "+8809610102030" in body
+        assert "s.50" in body and "Nearest" not in body and "Jashore" not in body and "Cox" not in body
+        assert events["location"] is None  # the earlier place is not reused for a question about Kolkata
+        assert any("India" in b["title"] for m in messages for b in m.get("buttons") or [])
+    messages, _ = run("find_shelter", text="দুবাইতে আশ্রয় দরকার", slots={"language": "bn"})
+    assert "দুবাই (সংযুক্ত আরব আমিরাত) বাংলাদেশের বাইরে" in texts(messages)
 
 
 def test_ambiguous_and_unknown_places_ask_instead_of_guessing() -> None:

@@ -33,6 +33,11 @@ def test_missing_category_and_outside_bangladesh(rasa_stack: RasaStack, sender: 
     assert "outside Bangladesh" in texts(rasa_stack.send(sender, "/inform_location", {"lat": 28.61, "lon": 77.21}))
 
 
+def test_a_place_abroad_is_never_answered_with_a_bangladeshi_one(rasa_stack: RasaStack, sender: str) -> None:
+    body = texts(rasa_stack.send(sender, "legal aid office in Kolkata"))
+    assert "outside Bangladesh" in body and "+8809610102030" in body and "Cox" not in body and "Nearest" not in body
+
+
 def test_crisis_interrupts_a_referral_flow(rasa_stack: RasaStack, sender: str) -> None:
     rasa_stack.send(sender, "where is the nearest shelter?")
     replies = rasa_stack.send(sender, "they locked me in a room, help")

@@ -291,3 +291,33 @@ def test_resolution_is_fast():
     times.sort()
     p95 = times[int(len(times) * 0.95)] * 1000
     assert p95 < 5.0, f"resolve p95 {p95:.2f} ms"
+
+
+# -- places abroad (issue 14): recognised, never replaced by a Bangladeshi place ----------------------------
+@pytest.mark.parametrize("text,place,country", [
+    ("Kolkata", "Kolkata", "India"), ("legal aid office in Kolkata", "Kolkata", "India"),
+    ("calcutta te achi", "Kolkata", "India"), ("কলকাতায় আছি", "Kolkata", "India"), ("kolkatay", "Kolkata", "India"),
+    ("shelter in Dubai", "Dubai", "the United Arab Emirates"), ("dubai te kaj kori", "Dubai", "the United Arab Emirates"),
+    ("Riyadh", "Riyadh", "Saudi Arabia"), ("ami soudi theke bolchi", "Saudi Arabia", "Saudi Arabia"),
+    ("মালয়েশিয়াতে আটকে আছি", "Malaysia", "Malaysia"), ("i am in new delhi", "Delhi", "India"),
+])
+def test_a_place_abroad_is_recognised_and_never_substituted(text, place, country):
+    res = resolve_text(text)
+    assert res.status == "abroad" and res.place is None and not res.candidates
+    assert (res.abroad.name_en, res.abroad.country_en) == (place, country)
+    assert res.to_dict()["abroad"]["country_en"] == country
+
+
+def test_no_name_abroad_is_also_a_bangladeshi_place_name():
+    from referral_directory.resolve import abroad_index, index
+
+    idx = index()
+    clashes = [k for k in abroad_index() if idx.exact.get(k) or idx.compact.get(k.replace(" ", ""))]
+    assert not clashes
+
+
+def test_a_plainly_named_bangladeshi_place_still_wins_and_places_abroad_do_not_leak():
+    assert resolve_text("I am from Jashore but now in Kolkata").place.district == "Jashore"
+    assert resolve_text("Tentulia").place.upazila == "Tetulia"
+    for d in DISTRICTS:
+        assert resolve_text(d.name_en).status == "found" or d.name_en in AMBIGUOUS_EN
