@@ -17,7 +17,7 @@ import yaml
 
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
-from referral_directory import gazetteer
+from referral_directory import gazetteer, geo
 from referral_directory.places import STORED_DECIMALS, AbroadPlace
 from safety.text import TO_BANGLA_DIGITS
 
@@ -172,13 +172,27 @@ def not_found(text: str, lang: str) -> Reply:
 
 
 def origin_name(origin: Union[Place, Point], lang: str) -> str:
+    """A place's name, or for a shared point the upazila whose boundary holds it: "your location
+    (Sharsha, Jashore)", not "near Jashore town"."""
     if isinstance(origin, Place):
         return place_name(origin, lang)
-    return "তোমার লোকেশন" if lang == "bn" else "your location"
+    mine = "তোমার লোকেশন" if lang == "bn" else "your location"
+    unit = geo.upazila_at(origin.lat, origin.lon)
+    if unit is None:
+        return mine
+    g = gazetteer.load()
+    district = g.district_name(unit.district, lang)
+    if unit.upazila:
+        upazila = g.upazilas[(unit.district, unit.upazila)]
+        return f"{mine} ({upazila.name_bn if lang == 'bn' else upazila.name_en}, {district})"
+    return f"{mine} ({unit.ocha_name}, {district})"
 
 
 def genitive(name: str) -> str:
     """Bangla possessive of a place name: গাইবান্ধা -> গাইবান্ধার, যশোর -> যশোরের (never "গাইবান্ধা-এর")."""
+    if name.endswith(")") and " (" in name:  # "তোমার লোকেশন (শার্শা, যশোর)" -> "তোমার লোকেশনের (শার্শা, যশোর)"
+        head, _, tail = name.partition(" (")
+        return f"{genitive(head)} ({tail}"
     if not name or not "\u0980" <= name[-1] <= "\u09ff":
         return f"{name}-এর"  # a Latin name or a number keeps the hyphen
     return name + ("র" if name[-1] in _ENDS_IN_VOWEL else "ের")

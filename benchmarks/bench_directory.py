@@ -6,7 +6,11 @@ and, when reachable, a temporary PostgreSQL database; reports nearest-5 latency 
 the ratio against a baseline full scan of the category with Python haversine, resolve() latency
 p50/p95 and peak memory. Writes var/bench/directory.json.
 
-Targets: nearest-5 p95 <= 5 ms over 100k services on SQLite; resolve p95 <= 2 ms.
+Also: which upazila holds a GPS point (OCHA polygons), p50/p95 over random points in Bangladesh's box,
+and the memory the polygon index adds to the process.
+
+Targets: nearest-5 p95 <= 5 ms over 100k services on SQLite; resolve p95 <= 2 ms; point-to-upazila p95
+<= 2 ms, adding at most 50 MB.
 
     python benchmarks/bench_directory.py [--services 100000] [--queries 1000] [--no-pg]
 """
@@ -145,6 +149,30 @@ def bench_resolve() -> dict:
     return {"index_build_s": round(build_s, 3), **summary(ms)}
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
+def bench_point_to_upazila(n: int = 5000, seed: int = 3) -> dict:
+    from referral_directory.geo import upazila_at
+    from referral_directory.upazila_shapes import upazila_shapes
+
+    before = rss_mb()
+    t0 = time.perf_counter()
+    upazila_shapes()
+    load_s = time.perf_counter() - t0
+    added = rss_mb() - before
+    rng = random.Random(seed)
+    ms, inside = [], 0
+    for _ in range(n):
+        lat, lon = rng.uniform(20.5, 26.7), rng.uniform(88.0, 92.7)
+        t1 = time.perf_counter()
+        inside += upazila_at(lat, lon) is not None
+        ms.append((time.perf_counter() - t1) * 1000)
+    return {"load_s": round(load_s, 3), "rss_added_mb": round(added, 1), "points": n, "inside": inside, **summary(ms)}
+
+
 def pg_admin():
     import psycopg2
 
@@ -164,7 +192,13 @@ def main() -> int:
 
     report = {"when": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cpu", "services": args.services,
-              "queries": args.queries, "targets": {"sqlite_nearest5_p95_ms": 5.0, "resolve_p95_ms": 2.0}}
+              "queries": args.queries, "targets": {"sqlite_nearest5_p95_ms": 5.0, "resolve_p95_ms": 2.0,
+                                                   "point_to_upazila_p95_ms": 2.0, "point_to_upazila_rss_mb": 50.0}}
+    print("point to upazila ...", flush=True)
+    report["point_to_upazila"] = bench_point_to_upazila()
+    p2u = report["point_to_upazila"]
+    print(f"  p50 {p2u['p50_ms']} ms, p95 {p2u['p95_ms']} ms; index load {p2u['load_s']} s, +{p2u['rss_added_mb']} MB",
+          flush=True)
     print("resolve ...", flush=True)
     report["resolve"] = bench_resolve()
     print(f"  p50 {report['resolve']['p50_ms']} ms, p95 {report['resolve']['p95_ms']} ms", flush=True)

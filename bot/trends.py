@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.settings import ROOT
 from referral_directory import gazetteer
-from referral_directory.geo import inside_bangladesh, nearest_district, valid_coordinates
+from referral_directory.geo import district_at, valid_coordinates
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def district_of(slot_value: object) -> Optional[str]:
             return None
         if not valid_coordinates(lat, lon):
             return None
-        return nearest_district(lat, lon)[0] if inside_bangladesh(lat, lon) else ABROAD
+        return district_at(lat, lon) or ABROAD
     if kind == "place":
         level, _, name = rest.partition(":")
         district = name.partition("/")[0] if level in ("district", "upazila") else None

@@ -1,8 +1,12 @@
 """The shipped gazetteer (8 divisions, 64 districts, 494 upazilas) and the curated data files, loaded
 once per process from ``referral_directory/data`` (never from ../shared at run time).
 
-Coordinates: districts carry their DC-office point. Upazilas have none in the source data, so they
-take their district's point with precision "district"; the fields are there for real points later.
+Coordinates: districts carry their DC-office point. Upazilas take the centre point that OCHA's
+boundary dataset publishes for them (data/upazila_pcodes.csv: COD-AB v03, BBS/OCHA, CC BY 3.0 IGO, matched
+to our names with their p-codes), precision "upazila"; one without a match would fall back to its
+district's point, precision "district". The same file maps each OCHA unit (p-code) to our names, for
+placing a GPS point by polygon (upazila_shapes.py), including the 13 OCHA units that our list lacks (the
+12 city corporations and Shayestaganj).
 """
 from __future__ import annotations
 
@@ -62,6 +66,18 @@ class Upazila:
 
 
 @dataclass(frozen=True)
+class OchaUnit:
+    """An OCHA admin-3 unit (upazila or city corporation) with our district and, when we list it, our upazila."""
+
+    pcode: str
+    district: str            # our district name (English)
+    upazila: Optional[str]   # our upazila name (English), None for a unit our list lacks
+    ocha_name: str
+    lat: float               # OCHA's published centre point
+    lon: float
+
+
+@dataclass(frozen=True)
 class Alias:
     """A curated alias row from data/aliases.csv."""
 
@@ -80,6 +96,7 @@ class Gazetteer:
     districts: Dict[str, District] = field(default_factory=dict)
     upazilas: Dict[Tuple[str, str], Upazila] = field(default_factory=dict)  # (district, upazila)
     curated: List[Alias] = field(default_factory=list)
+    ocha_units: Dict[str, OchaUnit] = field(default_factory=dict)  # p-code -> unit
 
     # -- lookups used by the importer and the model layer --------------------------------------------
     @functools.cached_property
@@ -143,10 +160,24 @@ def load() -> Gazetteer:
         g.districts[r["district_en"]] = District(
             r["district_en"], r["district_bn"], r["division"], float(r["lat"]), float(r["lon"]),
             _aliases(r["aliases"]), r.get("website", ""))
+    centres: Dict[Tuple[str, str], Tuple[float, float]] = {}
+    for r in read_csv("upazila_pcodes.csv"):
+        ours = r["upazila_en"] if r["match"] not in ("no_project_row", "city_corporation_no_project_row") else None
+        unit = OchaUnit(r["adm3_pcode"], r["district"], ours or None, r["ocha_adm3_name"],
+                        float(r["center_lat"]), float(r["center_lon"]))
+        g.ocha_units[unit.pcode] = unit
+        if unit.upazila:
+            centres[(unit.district, unit.upazila)] = (unit.lat, unit.lon)
     for r in read_csv("upazilas.csv"):
+        lat, lon = _float(r["lat"]), _float(r["lon"])
+        if lat is None or lon is None:
+            lat, lon = centres.get((r["district_en"], r["upazila_en"]), (None, None))
         g.upazilas[(r["district_en"], r["upazila_en"])] = Upazila(
-            r["upazila_en"], r["upazila_bn"], r["district_en"], r["division"], _float(r["lat"]),
-            _float(r["lon"]), _aliases(r["aliases"]), r.get("website", ""))
+            r["upazila_en"], r["upazila_bn"], r["district_en"], r["division"], lat, lon,
+            _aliases(r["aliases"]), r.get("website", ""))
+    missing = [u for u in g.ocha_units.values() if u.upazila and (u.district, u.upazila) not in g.upazilas]
+    if missing:
+        raise ValueError(f"data/upazila_pcodes.csv names upazilas that upazilas.csv lacks: {missing[:3]}")
     for r in read_csv("aliases.csv"):
         a = Alias(r["alias"], r["level"], r["district"], r["upazila"], r["division"], r["locality"], r["kind"])
         if a.level == "division":

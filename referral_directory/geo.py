@@ -1,4 +1,4 @@
-"""Great-circle distance and a polygon-free "is this point in Bangladesh?" test."""
+"""Great-circle distance, and which upazila (if any) holds a point, by OCHA's boundaries."""
 from __future__ import annotations
 
 import functools
@@ -6,13 +6,14 @@ import math
 from typing import List, Optional, Tuple
 
 from . import gazetteer as gz
+from .upazila_shapes import upazila_shapes
 
 EARTH_RADIUS_KM = 6371.0088
-# Bangladesh bounding box (generous by a few km) and the farthest a point inside the country can be
-# from its nearest district HQ (the box alone would admit parts of India and Myanmar).
+# Bangladesh bounding box (generous by a few km): anything outside it is abroad without a polygon test.
 BD_LAT = (20.5, 26.7)
 BD_LON = (88.0, 92.7)
-MAX_KM_FROM_DISTRICT_HQ = 120.0
+# The boundaries are simplified to ~50 m; a point this close to one (a river bank, the coast) still counts.
+EDGE_TOLERANCE_DEG = 0.002  # ~200 m
 CELL_DEG = 0.1  # grid cell size for the nearest() prefilter (~11 km)
 
 
@@ -45,12 +46,29 @@ def nearest_district(lat: float, lon: float) -> Tuple[str, float]:
     return name, haversine_km(lat, lon, a, b)
 
 
+def upazila_at(lat: float, lon: float) -> Optional[gz.OchaUnit]:
+    """The OCHA upazila (or city corporation) whose boundary holds the point, mapped to our names;
+    None outside Bangladesh (India, Myanmar, the sea). A point within ~200 m of the boundary counts."""
+    if not valid_coordinates(lat, lon) or not (BD_LAT[0] <= lat <= BD_LAT[1] and BD_LON[0] <= lon <= BD_LON[1]):
+        return None
+    shapes, units = upazila_shapes(), gz.load().ocha_units
+    hit = shapes.locate(lat, lon)
+    if hit is None:
+        e = EDGE_TOLERANCE_DEG
+        hit = next((h for dy, dx in ((e, 0), (-e, 0), (0, e), (0, -e), (e, e), (e, -e), (-e, e), (-e, -e))
+                    if (h := shapes.locate(lat + dy, lon + dx)) is not None), None)
+    return units.get(hit.pcode) if hit is not None else None
+
+
 def inside_bangladesh(lat: float, lon: float) -> bool:
-    """Bounding box plus distance to the nearest district HQ under 120 km: rough, polygon-free,
-    good enough to tell "abroad" from "in the country" for a referral."""
-    if not (BD_LAT[0] <= lat <= BD_LAT[1] and BD_LON[0] <= lon <= BD_LON[1]):
-        return False
-    return nearest_district(lat, lon)[1] <= MAX_KM_FROM_DISTRICT_HQ
+    """Inside an upazila boundary of Bangladesh (see upazila_at)."""
+    return upazila_at(lat, lon) is not None
+
+
+def district_at(lat: float, lon: float) -> Optional[str]:
+    """Our district name for a point in Bangladesh, by polygon; None abroad."""
+    unit = upazila_at(lat, lon)
+    return unit.district if unit is not None else None
 
 
 def valid_coordinates(lat: float, lon: float) -> bool:

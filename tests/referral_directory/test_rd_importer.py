@@ -143,7 +143,7 @@ def test_valid_import_normalises_and_upserts(fresh, tmp_path):
     assert res["Bangla digits"].phones == ["01711123456", "01811123456"]
     assert res["Landline and short code"].phones == ["042161234", "999"]
     assert res["Landline and short code"].upazila == "Sharsha"
-    assert res["Landline and short code"].coord_precision == "district"
+    assert res["Landline and short code"].coord_precision == "upazila"  # OCHA's centre point of Sharsha
     assert res["Real point"].coord_precision == "exact" and res["Real point"].category == "shelter"
     assert res["Unverified"].verified is False and res["Unverified"].category == "medical"
     assert res["Bangla category"].category == "shelter" and res["Bangla category"].district == "Jashore"

@@ -108,11 +108,11 @@ def test_every_upazila_alone_is_found_or_offered():
                 (r.status == "found" and r.place.district == u.district), (text, r)
 
 
-def test_upazila_points_fall_back_to_district_hq():
+def test_upazilas_carry_their_own_centre_point_not_the_district_hq():
     r = resolve_text("Sharsha")
-    assert r.status == "found" and r.place.precision == "district"
-    hq = G.districts["Jashore"]
-    assert (r.place.lat, r.place.lon) == (hq.lat, hq.lon)
+    assert r.status == "found" and r.place.precision == "upazila"
+    hq, unit = G.districts["Jashore"], G.ocha_units["BD40410090"]  # OCHA's Sharsha
+    assert (r.place.lat, r.place.lon) == (unit.lat, unit.lon) != (hq.lat, hq.lon)
 
 
 @pytest.mark.parametrize("text,district", [
