@@ -1,12 +1,12 @@
-"""The shipped gazetteer (8 divisions, 64 districts, 494 upazilas) and the curated data files, loaded
+"""The shipped gazetteer (8 divisions, 64 districts, 495 upazilas) and the curated data files, loaded
 once per process from ``referral_directory/data`` (never from ../shared at run time).
 
 Coordinates: districts carry their DC-office point. Upazilas take the centre point that OCHA's
 boundary dataset publishes for them (data/upazila_pcodes.csv: COD-AB v03, BBS/OCHA, CC BY 3.0 IGO, matched
 to our names with their p-codes), precision "upazila"; one without a match would fall back to its
 district's point, precision "district". The same file maps each OCHA unit (p-code) to our names, for
-placing a GPS point by polygon (upazila_shapes.py), including the 13 OCHA units that our list lacks (the
-12 city corporations and Shayestaganj).
+placing a GPS point by polygon (upazila_shapes.py), including the 12 city corporations, which our list
+does not have as upazilas.
 """
 from __future__ import annotations
 
