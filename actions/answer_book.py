@@ -109,8 +109,12 @@ class AnswerBook:
         return [{"title": self.button_labels[i][language], "payload": f"/{i}"} for i in intents]
 
 
-def _lang(language: Optional[str]) -> str:
+def book_language(language: Optional[str]) -> str:
+    """The reply language: the `language` slot's value, Bangla when unset."""
     return language if language in LANGUAGES else "bn"
+
+
+_lang = book_language
 
 
 @lru_cache(maxsize=1)

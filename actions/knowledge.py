@@ -6,7 +6,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_book import ITEM_ENTITY, answer_book
+from actions import referrals
+from actions.answer_book import ITEM_ENTITY, answer_book, book_language
 from knowledge.kb import KNOWLEDGE_INTENTS
 from knowledge.selector import answer_selector
 
@@ -43,8 +44,11 @@ class ActionAnswer(Action):
                 reply = book.not_sure(choice, language)
         if reply is None:  # a button for an item that no longer exists: never guess, fall back (with 999/109/1098)
             dispatcher.utter_message(response="utter_default")
-        else:
-            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return []
+        answered = item_id or (choice.item.id if choice.answered else None)
+        local = referrals.local_action(kind, tracker.get_slot("location"), book_language(language)) \
+            if answered and (kind := referrals.local_action_kind(answered)) else None
+        dispatcher.utter_message(text=reply.text + (f"\n{local}" if local else ""), buttons=reply.buttons)
         return []
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
-from referral_directory import gazetteer, geo
+from referral_directory import gazetteer, geo, upazila_offices
 from referral_directory.places import STORED_DECIMALS, AbroadPlace
 from safety.text import TO_BANGLA_DIGITS
 
@@ -165,6 +165,44 @@ def abroad(place: AbroadPlace, lang: str) -> Reply:
     buttons = book.item_buttons(items, lang) + [{"title": t("another_place", lang),
                                                  "payload": payload("inform_location", place_level="ask")}]
     return Reply("\n".join(lines), buttons)
+
+
+def upazila_of_slot(location_slot: Optional[str]) -> Optional[tuple[str, str]]:
+    """(district, upazila) of the `location` slot: a typed or picked upazila, or the upazila whose boundary
+    holds a shared point; None for a district, a division or a point abroad."""
+    origin = origin_from_slot(location_slot)
+    if isinstance(origin, Place):
+        return (origin.district, origin.upazila) if origin.upazila else None
+    if isinstance(origin, Point):
+        unit = geo.upazila_at(origin.lat, origin.lon)
+        return (unit.district, unit.upazila) if unit is not None and unit.upazila else None
+    return None
+
+
+def local_action(kind: str, location_slot: Optional[str], lang: str) -> Optional[str]:
+    """The line naming the user's own upazila offices for ``kind`` (content/referrals.yml local_action), or
+    None when the upazila is not known. Offices whose entry is unverified there (a new upazila) are left out."""
+    where = upazila_of_slot(location_slot)
+    if where is None:
+        return None
+    spec, texts = content()["local_action"][kind], content()["local_action"]
+    district, name = where
+    upazila = gazetteer.load().upazilas[(district, name)]
+    label = upazila.name_bn if lang == "bn" else upazila.name_en
+    rows = upazila_offices.local_offices(district, name)
+    names = []
+    for office in spec["offices"]:
+        if office == "uno":
+            names.append(texts["uno"][lang].format(upazila=label))
+        elif office in rows and rows[office]["verified"] == "yes":
+            names.append(rows[office]["name_bn" if lang == "bn" else "name_en"])
+    place = f"{label}, {gazetteer.load().district_name(district, lang)}"
+    return spec[lang].format(place=place, offices=texts["and"][lang].join(names))
+
+
+def local_action_kind(item_id: str) -> Optional[str]:
+    """Which local-action line (if any) follows the answer of knowledge item ``item_id``."""
+    return next((kind for kind, items in content()["local_action_items"].items() if item_id in items), None)
 
 
 def not_found(text: str, lang: str) -> Reply:

@@ -50,13 +50,17 @@ def question(key: str, lang: str) -> referrals.Reply:
     return referrals.Reply(content["texts"][f"q_{key}"][lang], buttons)
 
 
-def results(answers: dict[str, str], lang: str) -> referrals.Reply:
+def results(answers: dict[str, str], lang: str, location_slot: Optional[str] = None) -> referrals.Reply:
+    """The schemes that may fit, where to apply (the user's own upazila offices when the upazila is known)."""
     content = schemes_content()
     texts = content["texts"]
     found = matching_schemes(answers)
     lines = [texts["result_header"][lang] if found else texts["none_found"][lang]]
     for scheme in found:
         lines += ["", f"• {scheme['name_' + lang]}", f"  {scheme['who_' + lang]}", f"  📝 {scheme['apply_' + lang]}"]
+    local = referrals.local_action("social_protection", location_slot, lang)
+    if local:
+        lines += ["", f"📍 {local}"]
     lines += ["", texts["disclaimer"][lang]]
     buttons = [{"title": referrals.answer_book().button_labels["find_social_protection"][lang],
                 "payload": "/find_social_protection"}]
@@ -76,6 +80,6 @@ class ActionSocialScreener(Action):
         else:
             answers = {**parse_answers(tracker.get_slot("screener")), **parse_answers(given)}
         pending = [q for q in QUESTIONS if q not in answers]
-        reply = question(pending[0], lang) if pending else results(answers, lang)
+        reply = question(pending[0], lang) if pending else results(answers, lang, tracker.get_slot("location"))
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         return [SlotSet("screener", format_answers(answers) if pending else None)]

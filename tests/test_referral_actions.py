@@ -147,3 +147,30 @@ def test_exact_locations_get_a_map_pin_and_verified_phones_are_shown(directory: 
                                  "address": "1 Test Road"}]}]
     messages, _ = run("find_legal_aid", {"location": "Khulna"})
     assert not any(m.get("custom") for m in messages)
+
+
+# -- local action (issue 14): the user's own upazila offices --------------------------------------------------
+def test_child_marriage_and_allowance_replies_name_the_users_own_upazila_offices() -> None:
+    from actions.screener import results
+
+    for slot in ("place:upazila:Jashore/Sharsha", "point:23.04,88.89"):  # picked, or a shared point in Sharsha
+        line = referrals.local_action("child_marriage", slot, "en")
+        assert "UNO's office (Upazila Nirbahi Officer, Sharsha)" in line and "Women Affairs Office, Sharsha" in line
+        assert "109" in line and "1098" in line and "confirmed" in line
+    assert "শার্শা" in referrals.local_action("child_marriage", "place:upazila:Jashore/Sharsha", "bn")
+    # no upazila known: no line, never a guess from the district town
+    assert referrals.local_action("child_marriage", "place:district:Jashore", "en") is None
+    assert referrals.local_action("child_marriage", None, "en") is None
+    # a new upazila whose Women Affairs Office is not confirmed: only the UNO's office
+    line = referrals.local_action("child_marriage", "place:upazila:Habiganj/Shayestaganj", "en")
+    assert "UNO's office" in line and "Women Affairs" not in line
+    body = results({"child": "under_5", "pregnant": "yes", "mother": "no", "disability": "no"}, "en",
+                   "place:upazila:Madaripur/Shibchar").text
+    assert "Upazila Social Services Office, Shibchar" in body and "333" in body
+
+
+def test_local_action_items_exist() -> None:
+    from knowledge.kb import knowledge_base
+
+    items = knowledge_base().items
+    assert all(i in items for ids in referrals.content()["local_action_items"].values() for i in ids)
