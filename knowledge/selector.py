@@ -48,10 +48,10 @@ NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", 
 # answer that names the question it answers. Chosen by `tune_margin` (5-fold cross-validation on the
 # training examples, never the held-out set): the smallest margin at which at most WRONG_TARGET
 # (HEDGED_WRONG_TARGET) of the answered questions get another item's answer.
-MARGIN = 0.50
+MARGIN = 0.40
 WRONG_TARGET = 0.06
 HEDGE_MARGIN = 0.15
-HEDGED_WRONG_TARGET = 0.15
+HEDGED_WRONG_TARGET = 0.12
 # A general question ("what is trafficking?") sits between many items; when its top item is the general
 # answer of the very intent Rasa found, the two models agree and a smaller lead is enough.
 AGREEING_MARGIN = 0.15

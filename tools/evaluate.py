@@ -133,6 +133,19 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
     }
 
 
+def margins_report() -> dict:
+    """The selector's margins in use next to what `tune_margin` (cross-validation on the training examples)
+    chooses for the current content: they should match after content changes."""
+    from knowledge.kb import knowledge_base
+    from knowledge import selector
+
+    tuned = selector.tune_margin(knowledge_base(), selector.none_examples())
+    return {"in_use": {"margin": selector.MARGIN, "hedge_margin": selector.HEDGE_MARGIN},
+            "tuned": {"margin": tuned["chosen"], "hedge_margin": tuned["hedge"]},
+            "targets": {"wrong_of_answered": selector.WRONG_TARGET, "hedged_wrong_of_answered": selector.HEDGED_WRONG_TARGET},
+            "table": tuned["table"]}
+
+
 def f1_table(rows: list[tuple[str, str, str, str]]) -> dict[str, dict[str, float]]:
     table = {}
     for intent in sorted({r[2] for r in rows}):
@@ -224,6 +237,7 @@ def main() -> int:
         "per_intent": f1_table(rows),
         "confusions": collections.Counter(f"{r[2]} -> {r[3]}" for r in rows if r[2] != r[3]).most_common(15),
         "answers": answer_report(questions, question_intents, out_of_scope, oos_intents),
+        "margins": margins_report(),
     }
     DOCS.mkdir(exist_ok=True)
     (DOCS / "evaluation.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
@@ -248,6 +262,7 @@ def render(report: dict) -> str:
         *[f"| {form} | {acc[form]:.3f} |" for form in (*FORMS, "overall")],
         "",
         *answer_lines(report["answers"]),
+        *margin_lines(report["margins"]),
         "## Crisis detection (model + deterministic safety net)",
         "",
         f"- recall on {crisis['positives']} crisis messages: **{crisis['recall']:.3f}** "
@@ -269,6 +284,23 @@ def render(report: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def margin_lines(margins: dict) -> list[str]:
+    use, tuned, targets = margins["in_use"], margins["tuned"], margins["targets"]
+    rows = [r for r in margins["table"] if r["margin"] in (0.0, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.6)]
+    return [
+        "### The selector's margins",
+        "",
+        f"In use (knowledge/selector.py): answer at a lead of {use['margin']}, hedged answer at {use['hedge_margin']}. "
+        f"Chosen now by 5-fold cross-validation on the training examples (`tune_margin`: the smallest lead with at most "
+        f"{targets['wrong_of_answered']:.0%} / {targets['hedged_wrong_of_answered']:.0%} of answered questions wrong): "
+        f"{tuned['margin']} and {tuned['hedge_margin']}.",
+        "",
+        "| lead | answered | right | wrong of answered |", "|---|---|---|---|",
+        *[f"| {r['margin']} | {r['answered']:.3f} | {r['right']:.3f} | {r['wrong_of_answered']:.3f} |" for r in rows],
+        "",
+    ]
 
 
 def answer_lines(answers: dict) -> list[str]:
