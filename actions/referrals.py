@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional, Union
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -23,6 +25,8 @@ from safety.text import TO_BANGLA_DIGITS
 
 CATEGORY_INTENTS = ("find_shelter", "find_legal_aid", "find_social_protection", "find_medical", "find_counselling")
 LIMIT = 3
+SOURCE_LABEL_MAX = 40  # a source that is no URL is shown as written, cut to this many characters
+_URL = re.compile(r"https?://[^\s,;]+", re.IGNORECASE)
 MAX_CHOICES = 8  # more ambiguous readings than this: ask for the division instead
 
 
@@ -256,12 +260,50 @@ def which_service(origin: Union[Place, Point], lang: str) -> Reply:
 
 # -- results ------------------------------------------------------------------------------------------
 
-def format_date(day: Optional[dt.date], lang: str) -> str:
-    if day is None:
-        return "-"
+def format_day(day: dt.date, lang: str) -> str:
+    """A full date as people write it ("3 December 2026", "৩ ডিসেম্বর ২০২৬"): a confirmation is a day."""
     if lang == "bn":
-        return f"{content()['months_bn'][day.month - 1]} {day.year}".translate(TO_BANGLA_DIGITS)
-    return day.strftime("%B %Y")
+        return f"{day.day} {content()['months_bn'][day.month - 1]} {day.year}".translate(TO_BANGLA_DIGITS)
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def source_label(source: str) -> str:
+    """Where an entry comes from, short enough for a chat line, so users can judge it themselves: the host
+    names of its first one or two sources ("mowca.portal.gov.bd"), a source that is no URL as written
+    (cut to SOURCE_LABEL_MAX characters). Sources are separated by ';'."""
+    labels: list[str] = []
+    for part in re.split(r"[;\n]", source or ""):
+        part = part.strip()
+        if not part:
+            continue
+        urls = _URL.findall(part)
+        hosts = [urlsplit(u).hostname for u in urls]
+        if urls and all(hosts):
+            found = [h.removeprefix("www.") for h in hosts]
+        elif len(part) > SOURCE_LABEL_MAX:
+            found = [part[:SOURCE_LABEL_MAX - 1].rstrip(" ,.;:-") + "…"]
+        else:
+            found = [part]
+        for label in found:
+            if label not in labels:
+                labels.append(label)
+    return ", ".join(labels[:2])
+
+
+def service_origin_lines(s: Any, lang: str) -> list[str]:
+    """Where the entry comes from and, only when a person confirmed it, when: never a date that claims a
+    check nobody made (the listing date is when our source was published or read)."""
+    lines: list[str] = []
+    label = source_label(s.source)
+    if label:
+        if s.listed_on is None:
+            lines.append(f"   📄 {t('listed_in_undated', lang, source=label)}")
+        else:
+            year = str(s.listed_on.year).translate(TO_BANGLA_DIGITS) if lang == "bn" else str(s.listed_on.year)
+            lines.append(f"   📄 {t('listed_in', lang, source=label, year=year)}")
+    if s.confirmed_on is not None:
+        lines.append(f"   ✔ {t('confirmed', lang, date=format_day(s.confirmed_on, lang))}")
+    return lines
 
 
 def format_km(km: float, lang: str = "en") -> str:
@@ -303,7 +345,7 @@ def nearest_services(intent: str, origin: Union[Place, Point], lang: str) -> Rep
             if s.address:
                 lines.append(f"   🏠 {t('address', lang)}: {s.address}")
             lines.append(f"   ☎ {t('phone', lang)}: {', '.join(s.phones)}" if s.phones else f"   ☎ {t('no_phone', lang)}")
-            lines.append(f"   ✔ {t('last_verified', lang, date=format_date(s.verified_on, lang))}")
+            lines += service_origin_lines(s, lang)
     lines += ["", t("helplines_header", lang), *helpline_lines(spec["helplines"], lang)]
     return Reply("\n".join(lines), buttons, venues(result.results, lang))
 

@@ -78,7 +78,8 @@ def synthetic_rows(n: int, seed: int = 1) -> list:
                      "hours": None, "lat": lat, "lon": lon, "coord_precision": "exact", "cell": cell_of(lat, lon),
                      "serves": "everyone",
                      "source": "synthetic (benchmark)", "verified": verified,
-                     "verified_on": dt.date(2026, 11, 1) if verified else None, "notes": None, "updated_at": now})
+                     "listed_on": dt.date(2026, 11, 1) if verified else None, "confirmed_on": None, "notes": None,
+                     "updated_at": now})
     return rows
 
 

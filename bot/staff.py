@@ -6,11 +6,12 @@ same SENDER_ID_SECRET as the bot). In the web chat, a session becomes staff by s
 ``/staff STAFF_TOKEN`` (the token comes from the environment). No passwords live in the repository.
 
 Commands: /staff (this list), /find PLACE CATEGORY (the ranking as staff see it, unverified rows marked),
-/report (trends and coverage, bot.reports), /stale (entries not verified in 12 months), /coverage
-(text + PNG chart), /export (the directory as CSV), /import (a CSV document sent with the caption
-/import, or /import as a reply to one: validated in full, written all or nothing, each change kept in
-the history under the staff member's hash). To anyone else these are unknown commands: they get the same
-polite "unknown command, see /help" as any other unknown command, and the commands are not advertised.
+/report (trends and coverage, bot.reports), /stale (entries to phone: never confirmed by staff, or
+confirmed over 12 months ago), /coverage (text + PNG chart), /export (the directory as CSV), /import
+(a CSV document sent with the caption /import, or /import as a reply to one: validated in full, written
+all or nothing, each change kept in the history under the staff member's hash). To anyone else these
+are unknown commands: they get the same polite "unknown command, see /help" as any other unknown
+command, and the commands are not advertised.
 """
 from __future__ import annotations
 
@@ -130,7 +131,8 @@ def service_lines(n: object, r: Any) -> str:
         distance += " " + m["staff_to_district_hq"]
     return m["staff_find_row"].format(
         n=n, mark=mark, name=r.name_en, name_bn=r.name_bn or "-", distance=distance,
-        precision=r.coord_precision or "-", verified_on=r.verified_on.isoformat() if r.verified_on else "-",
+        precision=r.coord_precision or "-", listed_on=r.listed_on.isoformat() if r.listed_on else "-",
+        confirmed_on=r.confirmed_on.isoformat() if r.confirmed_on else m["staff_never_confirmed"],
         source=r.source or "-", phones=", ".join(r.phones) or "-", where=", ".join(
             p for p in (r.upazila, r.district) if p) or "-")
 

@@ -31,15 +31,17 @@ Typical latency: p95 well under 2 ms after a one-off ~0.4 s index build (``resol
 ``outside`` (point outside Bangladesh), ``results`` (``ServiceResult``: ``name_en``, ``name_bn``,
 ``category``, ``district``, ``upazila``, ``address``, ``phones``, ``hours``, ``serves``,
 ``distance_km``, ``coord_precision`` ('exact'|'upazila'|'district': a 'district' result's distance
-is to its district HQ), ``verified``, ``verified_on``, ``source``), ``nationwide`` (services that
-cover every district, e.g. the Child Affairs Desk at any police station) and ``widened`` (nothing
-within ``near_km``: the results are farther, say how far). User-facing calls never see unverified rows
-or their phones; ``staff=True`` includes them with ``verified=False``.
+is to its district HQ), ``verified`` (a citable source states it), ``listed_on`` (when that source was
+published or read), ``confirmed_on`` (when staff last confirmed it by phone or visit; None: never),
+``source``), ``nationwide`` (services that cover every district, e.g. the Child Affairs Desk at any
+police station) and ``widened`` (nothing within ``near_km``: the results are farther, say how far).
+User-facing calls never see unverified rows or their phones; ``staff=True`` includes them with
+``verified=False``.
 
 Categories: shelter, legal_aid, social_protection, medical, counselling, police, helpline, tribunal.
 
 Upkeep (staff; logic in ``referral_directory.upkeep``):
-``import_csv(path, dry_run=False, verified_on=None, changed_by=None) -> ImportReport`` (``added``,
+``import_csv(path, dry_run=False, listed_on=None, changed_by=None) -> ImportReport`` (``added``,
 ``changed``, ``unchanged``, ``ok``, ``problems``, ``changes``; all rows or none; every added/changed row
 is logged in ``rd_service_history`` as ``changed_by``, an opaque staff id, never a name);
 ``export_csv(fh) -> int`` (re-importing the unchanged file changes nothing);

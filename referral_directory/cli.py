@@ -67,8 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Upserts by id, else by name_en + district.")
     i.add_argument("file", help="CSV file (the columns that export writes; the shipped services.csv works)")
     i.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
-    i.add_argument("--verified-on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                   help="date to store for verified rows that have no verified_on")
+    i.add_argument("--listed-on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="when the source was published or read, for verified rows without a listed_on "
+                        "(never a confirmation date)")
+    i.add_argument("--verified-on", dest="listed_on", type=dt.date.fromisoformat,
+                   help=argparse.SUPPRESS)  # the old name of --listed-on
     i.add_argument("--by", default="cli", metavar="ID",
                    help="opaque id of who imports, stored in the change history (default: cli); never a name")
     i.add_argument("--json", action="store_true", help="print JSON")
@@ -93,12 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("--lang", choices=("en", "bn"), default="en", help="language of the text output")
     hi.add_argument("--json", action="store_true", help="print JSON")
 
-    st = sub.add_parser("stale", help="entries not verified in the last 12 months (or --months)",
-                        description="Entries to re-check: verified longer ago than --months months "
-                                    "(reason 'outdated': users still see these), verified without a date "
-                                    "('no_date'), and never verified ('unverified', staff only). "
-                                    "Most urgent first.")
-    st.add_argument("--months", type=int, default=12, help="how recent a verification must be (default 12)")
+    st = sub.add_parser("stale", help="entries to phone: never confirmed, or confirmed over 12 months ago",
+                        description="Entries to phone or visit, by the date staff last CONFIRMED them: "
+                                    "confirmed longer ago than --months months (reason 'outdated'), listed "
+                                    "from a source but never confirmed ('unconfirmed'; users see both), and "
+                                    "without a source ('unverified', staff only). Most urgent first.")
+    st.add_argument("--months", type=int, default=12, help="how recent a confirmation must be (default 12)")
     st.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                     help="report as of this date (default: today)")
     st.add_argument("--limit", "-n", type=int, default=50, help="lines of text output (default 50)")
@@ -213,7 +216,7 @@ def _print_find(result: Any, out: TextIO) -> None:
         if r.address:
             print(f"     address: {r.address}", file=out)
         print(f"     phones: {', '.join(r.phones) if r.phones else 'none listed'}; "
-              f"last verified: {r.verified_on or 'never'}", file=out)
+              f"listed: {r.listed_on or '-'}; confirmed: {r.confirmed_on or 'never'}", file=out)
     if result.widened and result.results:
         print(f"  note: nothing within {result.near_km:.0f} km; these are the nearest found", file=out)
     for r in result.nationwide:
@@ -236,7 +239,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         return USAGE
     d = _open(args)
     try:
-        rep = d.import_csv(args.file, dry_run=args.dry_run, verified_on=args.verified_on, changed_by=args.by)
+        rep = d.import_csv(args.file, dry_run=args.dry_run, listed_on=args.listed_on, changed_by=args.by)
     finally:
         d.close()
     if args.json:

@@ -109,12 +109,14 @@ class Directory:
                                   bool(r.verified), bool(r.current), r.status_notes) for r in conn.execute(stmt)]
 
     # -- data management ------------------------------------------------------------------------------
-    def import_csv(self, path: Union[str, Path], dry_run: bool = False, verified_on: Optional[dt.date] = None,
+    def import_csv(self, path: Union[str, Path], dry_run: bool = False, listed_on: Optional[dt.date] = None,
                    changed_by: Optional[str] = None) -> importer.ImportReport:
         """Validate every row, then upsert all of them in one transaction (or nothing), recording each
         added/changed row in the history as ``changed_by`` (an opaque staff id, never a name).
-        ``verified_on``: date for verified rows that have none. Report: added, changed, unchanged, ok."""
-        return importer.import_file(self.engine, Path(path), dry_run, verified_on, changed_by)
+        ``listed_on``: when the source was read, for verified rows that have no such date (never a
+        confirmation date: only a person who phoned or visited gives one). Report: added, changed,
+        unchanged, ok."""
+        return importer.import_file(self.engine, Path(path), dry_run, listed_on, changed_by)
 
     def export_csv(self, fh: TextIO) -> int:
         """Every service in the import format (re-importing it unchanged changes nothing); returns rows."""

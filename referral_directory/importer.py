@@ -5,12 +5,19 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row is row
 Columns (name_en, category and verified are required in every row, source in verified rows; the
 shipped services.csv - which has ``phone`` and no id/lat/lon - is a valid import file):
     id, name_en, name_bn, category, division, district, upazila, address, phone, hours, lat, lon,
-    serves, source, verified, verified_on, notes
+    serves, source, verified, listed_on, confirmed_on, notes
 - district: English/Bangla name or alias, or ``ALL`` for a nationwide service (every police station).
 - phone: one or more Bangladeshi numbers separated by ';' or ','; Bangla digits accepted.
 - lat/lon: only for a real point (stored with precision 'exact'); leave empty to fall back to the
   upazila, else district, HQ point. Export writes lat/lon only for 'exact' rows, so a round trip is stable.
-- verified_on: YYYY-MM-DD; required for verified rows unless a default is given (--verified-on).
+- verified: yes when a citable source (``source``) states the facts of the row; only these rows are shown
+  to users. It does not mean that anyone phoned.
+- listed_on: YYYY-MM-DD, when the source was published or read; required for verified rows unless a
+  default is given (--listed-on). ``verified_on`` (older exports) is read as listed_on, never as a
+  confirmation.
+- confirmed_on: YYYY-MM-DD, when staff last confirmed the contact by phone or visit; empty if nobody
+  has. Only on verified rows (a confirmed contact is shown to users, so its row needs a source).
+  Neither date may be in the future.
 Upsert: by id when given, else by (name_en, district); new rows without id get a slug id.
 
 Round trip: export -> import of an unchanged file changes nothing (no row, no history). Coordinates
@@ -43,9 +50,10 @@ from .models import Service, ServiceHistory
 from .text import fold, nfc
 
 COLUMNS = ["id", "name_en", "name_bn", "category", "division", "district", "upazila", "address", "phone",
-           "hours", "lat", "lon", "serves", "source", "verified", "verified_on", "notes"]
+           "hours", "lat", "lon", "serves", "source", "verified", "listed_on", "confirmed_on", "notes"]
 REQUIRED = ("name_en", "category", "verified", "source")  # columns that must exist in the header
-ALIASES = {"phones": "phone", "last_verified": "verified_on"}
+# Old column names. verified_on/last_verified only ever held when a source was read: never a confirmation.
+ALIASES = {"phones": "phone", "verified_on": "listed_on", "last_verified": "listed_on"}
 YES = {"yes", "y", "true", "1", "হ্যাঁ"}
 NO = {"no", "n", "false", "0", "না"}
 MAX_KM_FROM_OWN_DISTRICT = 150.0
@@ -90,14 +98,15 @@ class ServiceRecord:
     serves: str
     source: str
     verified: bool
-    verified_on: Optional[dt.date]
+    listed_on: Optional[dt.date]
+    confirmed_on: Optional[dt.date]
     notes: Optional[str]
 
     def values(self) -> Dict[str, object]:
         out = {k: getattr(self, k) for k in (
             "name_en", "name_bn", "category", "division", "district", "upazila", "nationwide", "address",
-            "phones", "hours", "lat", "lon", "coord_precision", "serves", "source", "verified", "verified_on",
-            "notes")}
+            "phones", "hours", "lat", "lon", "coord_precision", "serves", "source", "verified", "listed_on",
+            "confirmed_on", "notes")}
         out["cell"] = geo.cell_of(self.lat, self.lon)
         return out
 
@@ -188,7 +197,9 @@ def check_header(header: Sequence[str]) -> List[Problem]:
             out.append(Problem(1, req, "required column is missing"))
     dup = {h for h in header if header.count(h) > 1}
     for h in sorted(dup):
-        out.append(Problem(1, h, "column appears twice"))
+        old = sorted(k for k, v in ALIASES.items() if v == h)
+        out.append(Problem(1, h, "column appears twice" + (f" ({' and '.join(old)} are old names of {h})"
+                                                           if old else "")))
     return out
 
 
@@ -200,7 +211,7 @@ def _suggest_district(name: str) -> str:
     return f" (did you mean {' or '.join(names)}?)" if names else ""
 
 
-def validate_row(n: int, row: Dict[str, str], default_verified_on: Optional[dt.date] = None,
+def validate_row(n: int, row: Dict[str, str], default_listed_on: Optional[dt.date] = None,
                  today: Optional[dt.date] = None) -> Tuple[Optional[ServiceRecord], List[Problem]]:
     """Check one row; returns (record or None, problems)."""
     g = gz.load()
@@ -313,42 +324,49 @@ def validate_row(n: int, row: Dict[str, str], default_verified_on: Optional[dt.d
     else:
         serves = categories.infer_serves(name_en)
 
-    # verification date
-    vdate = None
-    if get("verified_on"):
+    # dates: when the source was published or read (listed_on), when staff confirmed it (confirmed_on)
+    def date_of(col: str) -> Optional[dt.date]:
+        if not get(col):
+            return None
         try:
-            vdate = dt.date.fromisoformat(get("verified_on"))
+            day = dt.date.fromisoformat(get(col))
         except ValueError:
-            p("verified_on", f"must be a date YYYY-MM-DD, got {get('verified_on')!r}")
-        else:
-            if vdate > (today or dt.date.today()):
-                p("verified_on", f"{vdate} is in the future")
-            if verified is False:
-                p("verified_on", "a date is given but verified is no")
+            p(col, f"must be a date YYYY-MM-DD, got {get(col)!r}")
+            return None
+        if day > (today or dt.date.today()):
+            p(col, f"{day} is in the future")
+        return day
+
+    listed_on, confirmed_on = date_of("listed_on"), date_of("confirmed_on")
+    if get("listed_on"):
+        if verified is False:
+            p("listed_on", "a date is given but verified is no")
     elif verified:
-        if default_verified_on is None:
-            p("verified_on", "verified rows need the date they were last checked (YYYY-MM-DD)")
-        vdate = default_verified_on
+        if default_listed_on is None:
+            p("listed_on", "verified rows need the date their source was published or read (YYYY-MM-DD)")
+        listed_on = default_listed_on
+    if get("confirmed_on") and verified is not True:
+        p("confirmed_on", "a confirmed contact is shown to users, so the row must be verified=yes (with its source)")
     if verified is False:
-        vdate = None
+        listed_on = confirmed_on = None
 
     if probs:
         return None, probs
     rec = ServiceRecord(n, sid, name_en, _opt(get("name_bn")), category, division, district, upazila, nationwide,
                         _opt(get("address")), numbers, _opt(get("hours")), lat, lon, precision, serves, source,
-                        bool(verified), vdate, _opt(get("notes")))
+                        bool(verified), listed_on, confirmed_on, _opt(get("notes")))
     return rec, []
 
 
 def validate(header: Sequence[str], rows: Iterable[Tuple[int, Dict[str, str]]],
-             default_verified_on: Optional[dt.date] = None) -> Tuple[List[ServiceRecord], List[Problem]]:
+             default_listed_on: Optional[dt.date] = None) -> Tuple[List[ServiceRecord], List[Problem]]:
     """Validate the header and every row (all problems are collected, none stops the check)."""
     problems = check_header(header)
     records: List[ServiceRecord] = []
     seen_ids: Dict[str, int] = {}
     seen_keys: Dict[Tuple[str, Optional[str]], int] = {}
     for n, row in rows:
-        rec, probs = validate_row(n, row, default_verified_on)
+        rec, probs = validate_row(n, row, default_listed_on)
         problems.extend(probs)
         if rec is None:
             continue
@@ -464,13 +482,13 @@ def write(conn: Connection, records: List[ServiceRecord], report: ImportReport,
 
 
 def import_stream(engine, fh: TextIO, dry_run: bool = False,
-                  default_verified_on: Optional[dt.date] = None,
+                  default_listed_on: Optional[dt.date] = None,
                   changed_by: Optional[str] = None) -> ImportReport:
     """Validate everything; if (and only if) every row is valid, write it all (rows and history) in one
     transaction. A dry run goes as far as computing inserts/updates, then rolls back."""
     check_changed_by(changed_by)
     header, rows = read_rows(fh)
-    records, problems = validate(header, rows, default_verified_on)
+    records, problems = validate(header, rows, default_listed_on)
     report = ImportReport(problems=problems, rows=len(rows), dry_run=dry_run)
     if problems:
         return report
@@ -485,10 +503,10 @@ def import_stream(engine, fh: TextIO, dry_run: bool = False,
 
 
 def import_file(engine, path: Path, dry_run: bool = False,
-                default_verified_on: Optional[dt.date] = None,
+                default_listed_on: Optional[dt.date] = None,
                 changed_by: Optional[str] = None) -> ImportReport:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return import_stream(engine, fh, dry_run, default_verified_on, changed_by)
+        return import_stream(engine, fh, dry_run, default_listed_on, changed_by)
 
 
 def export_row(r: Mapping[str, Any]) -> Dict[str, str]:
@@ -500,7 +518,8 @@ def export_row(r: Mapping[str, Any]) -> Dict[str, str]:
         "upazila": r["upazila"] or "", "address": r["address"] or "", "phone": "; ".join(r["phones"] or []),
         "hours": r["hours"] or "", "lat": repr(r["lat"]) if exact else "", "lon": repr(r["lon"]) if exact else "",
         "serves": r["serves"], "source": r["source"], "verified": "yes" if r["verified"] else "no",
-        "verified_on": r["verified_on"].isoformat() if r["verified_on"] else "", "notes": r["notes"] or "",
+        "listed_on": r["listed_on"].isoformat() if r["listed_on"] else "",
+        "confirmed_on": r["confirmed_on"].isoformat() if r["confirmed_on"] else "", "notes": r["notes"] or "",
     }
 
 

@@ -115,8 +115,9 @@ class Service(Base):
     cell = Column(Integer)  # geo.cell_of(lat, lon): 0.1-degree grid cell, for the nearest() prefilter
     serves = Column(String(32), nullable=False, default="everyone")  # children|women|everyone, '|'-joined
     source = Column(Text, nullable=False)
-    verified = Column(Boolean, nullable=False, default=False)
-    verified_on = Column(Date)
+    verified = Column(Boolean, nullable=False, default=False)  # a citable source states it (users see only these)
+    listed_on = Column(Date)  # when the source was published or read: NOT a confirmation
+    confirmed_on = Column(Date)  # when staff last confirmed the contact by phone or visit; NULL: never
     notes = Column(Text)
     updated_at = Column(DateTime, nullable=False, server_default=func.now())
 

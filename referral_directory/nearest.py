@@ -46,8 +46,9 @@ class ServiceResult:
     lon: Optional[float]
     coord_precision: Optional[str]
     distance_km: Optional[float]
-    verified: bool
-    verified_on: Optional[dt.date]
+    verified: bool  # a citable source states it (user-facing results hold only these)
+    listed_on: Optional[dt.date]  # when the source was published or read
+    confirmed_on: Optional[dt.date]  # when staff last confirmed it by phone or visit; None: nobody has
     source: str
     notes: Optional[str]
     nationwide: bool = False
@@ -59,7 +60,8 @@ class ServiceResult:
             "address": self.address, "phones": list(self.phones), "hours": self.hours, "serves": self.serves,
             "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
             "coord_precision": self.coord_precision, "nationwide": self.nationwide, "verified": self.verified,
-            "last_verified": self.verified_on.isoformat() if self.verified_on else None, "source": self.source,
+            "listed_on": self.listed_on.isoformat() if self.listed_on else None,
+            "confirmed_on": self.confirmed_on.isoformat() if self.confirmed_on else None, "source": self.source,
             "notes": self.notes,
         }
 
@@ -92,7 +94,7 @@ def _result(row: Any, distance: Optional[float]) -> ServiceResult:
     return ServiceResult(
         row.id, row.name_en, row.name_bn, row.category, row.division, row.district, row.upazila, row.address,
         list(row.phones or []), row.hours, row.serves, row.lat, row.lon, row.coord_precision, distance,
-        bool(row.verified), row.verified_on, row.source, row.notes, bool(row.nationwide))
+        bool(row.verified), row.listed_on, row.confirmed_on, row.source, row.notes, bool(row.nationwide))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,8 +1,9 @@
 """First-run seeding from the shipped CSVs in data/ (gazetteer, services, hotlines).
 
-Shipped services have no dates: the reference data was compiled and checked in November 2026
-(SOURCES.md), so rows with verified=yes get ``verified_on = 2026-11-01`` (the first day of that month,
-the most honest single date we can claim); unverified rows get NULL and are kept for staff.
+Shipped services have no dates of their own: the list was compiled from its sources in November 2026
+(SOURCES.md), so rows with a source (verified=yes) get ``listed_on = 2026-11-01``, the first day of the
+month the list was compiled. That is when the source was read, not a confirmation: nobody has phoned or
+visited these services, so ``confirmed_on`` stays NULL. Unverified rows get no date and are kept for staff.
 Seeding runs once per database: a ``seeded`` row in rd_meta marks it (written in the same transaction).
 """
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from . import gazetteer as gz
-from . import importer, phones
+from . import importer, phones, upazila_offices
 from .models import District, Division, Hotline, Meta, Upazila
 
-SHIPPED_VERIFIED_ON = dt.date(2026, 11, 1)
-SEED_FILES = ("divisions.csv", "districts.csv", "upazilas.csv", "services.csv", "hotlines.csv")
+SHIPPED_LISTED_ON = dt.date(2026, 11, 1)  # the month the list was compiled from its sources, not a confirmation
+SEED_FILES = ("divisions.csv", "districts.csv", "upazilas.csv", "upazila_pcodes.csv", "services.csv", "hotlines.csv",
+              "upazila_office_types.csv", "upazila_office_phones.csv")
 
 
 def data_fingerprint() -> str:
@@ -67,12 +69,17 @@ def hotline_rows() -> list:
 
 
 def shipped_service_records() -> list:
+    """services.csv, then the offices every upazila has (upazila_offices.py), both through the importer's checks."""
     with open(gz.DATA_DIR / "services.csv", encoding="utf-8-sig", newline="") as fh:
         header, rows = importer.read_rows(fh)
-    records, problems = importer.validate(header, rows, SHIPPED_VERIFIED_ON)
+    records, problems = importer.validate(header, rows, SHIPPED_LISTED_ON)
     if problems:
         raise ValueError("data/services.csv does not validate:\n" + "\n".join(map(str, problems)))
-    return records
+    header, rows = upazila_offices.office_rows()
+    offices, problems = importer.validate(header, list(enumerate(rows, start=2)))
+    if problems:
+        raise ValueError("the upazila offices do not validate:\n" + "\n".join(map(str, problems)))
+    return records + offices
 
 
 def seed_if_empty(conn: Connection) -> bool:
@@ -85,5 +92,5 @@ def seed_if_empty(conn: Connection) -> bool:
     conn.execute(Meta.__table__.insert(), [
         {"key": "seeded", "value": json.dumps({"at": dt.datetime.utcnow().isoformat(timespec="seconds"),
                                                "data": data_fingerprint(),
-                                               "verified_on_default": SHIPPED_VERIFIED_ON.isoformat()})}])
+                                               "listed_on_default": SHIPPED_LISTED_ON.isoformat()})}])
     return True

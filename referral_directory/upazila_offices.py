@@ -17,9 +17,8 @@ from . import gazetteer as gz
 
 TYPES_FILE = "upazila_office_types.csv"
 PHONES_FILE = "upazila_office_phones.csv"
-# "verified_on" is the importer's name for the date the source was read (listed_on).
 HEADER = ["id", "name_en", "name_bn", "category", "district", "upazila", "address", "phone", "source", "verified",
-          "verified_on", "notes"]
+          "listed_on", "notes"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,7 +55,7 @@ def office_rows() -> Tuple[List[str], List[Dict[str, str]]]:
                 "name_bn": spec["name_bn"].format(**values), "category": spec["category"], "district": district,
                 "upazila": name, "address": spec["address"].format(**values), "phone": phone["phone"] if phone else "",
                 "source": source, "verified": "no" if (district, name) in unverified else "yes",
-                "verified_on": "" if (district, name) in unverified else spec["read_on"], "notes": spec["notes"],
+                "listed_on": "" if (district, name) in unverified else spec["read_on"], "notes": spec["notes"],
             })
     return HEADER, rows
 

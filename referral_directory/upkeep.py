@@ -5,9 +5,10 @@ meant for staff: CSV for spreadsheets, a PNG chart and short plain-text lines th
 message, in English or Bangla (texts in data/upkeep_texts.csv).
 
 - ``history(conn, service_id=None, limit=100)``: what imports changed, newest first (rd_service_history).
-- ``stale(conn, today=None, months=12)``: entries not verified in the last ``months`` months, with the
-  reason: ``outdated`` (verified, but longer ago), ``no_date`` (verified, date unknown) or
-  ``unverified`` (never verified; staff only). Outdated ones come first: users are still shown them.
+- ``stale(conn, today=None, months=12)``: the entries to phone, by the date staff last confirmed them,
+  with the reason: ``outdated`` (confirmed more than ``months`` months ago), ``unconfirmed`` (listed
+  from a source, never confirmed) or ``unverified`` (no source; staff only). Outdated and unconfirmed
+  ones come first: users are shown them.
 - ``coverage(conn)``: per district x category, verified and unverified counts and whether a verified
   nationwide service (e.g. every police station's Child Affairs Desk) covers it; the gaps per category.
 """
@@ -29,7 +30,7 @@ from .models import Service, ServiceHistory
 from .text import BANGLA_DIGITS
 
 LANGS = ("en", "bn")
-REASONS = ("outdated", "no_date", "unverified")  # stale() order: most urgent first
+REASONS = ("outdated", "unconfirmed", "unverified")  # stale() order: most urgent first
 _TO_BANGLA_DIGITS = {v: k for k, v in BANGLA_DIGITS.items()}
 COVERAGE_COLUMNS = ["division", "district", "district_bn", "category", "verified", "unverified",
                     "nationwide_verified", "covered"]
@@ -130,25 +131,31 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def stale(conn: Connection, today: Optional[dt.date] = None, months: int = 12) -> List[Dict[str, Any]]:
-    """Entries not verified in the last ``months`` months (verified_on before the same day ``months``
-    months ago), plus verified rows without a date and never-verified rows, each with its ``reason``.
-    Order: outdated (oldest first), no_date, unverified; then district and name."""
+    """The entries staff should phone, by the date a person last CONFIRMED them (a source's date says
+    nothing about whether the number still works). Reasons: ``outdated`` (confirmed before the same day
+    ``months`` months ago), ``unconfirmed`` (listed from a source, never confirmed: users see these too)
+    and ``unverified`` (no citable source; staff only). Order: outdated (oldest confirmation first),
+    unconfirmed (oldest listing first), unverified; then district and name."""
     if months < 1:
         raise ValueError("months must be at least 1")
     cutoff = months_before(today or dt.date.today(), months)
     t = Service.__table__
     stmt = select(t.c.id, t.c.name_en, t.c.name_bn, t.c.category, t.c.district, t.c.nationwide, t.c.verified,
-                  t.c.verified_on).where(or_(t.c.verified == False, t.c.verified_on.is_(None),  # noqa: E712
-                                             t.c.verified_on < cutoff))
+                  t.c.listed_on, t.c.confirmed_on).where(
+        or_(t.c.verified == False, t.c.confirmed_on.is_(None), t.c.confirmed_on < cutoff))  # noqa: E712
     out = []
     for r in conn.execute(stmt):
-        reason = "unverified" if not r.verified else ("no_date" if r.verified_on is None else "outdated")
+        reason = "unverified" if not r.verified else ("unconfirmed" if r.confirmed_on is None else "outdated")
         out.append({"id": r.id, "name": r.name_en, "name_bn": r.name_bn, "category": r.category,
                     "district": "ALL" if r.nationwide else r.district, "verified": bool(r.verified),
-                    "verified_on": r.verified_on, "reason": reason})
-    out.sort(key=lambda e: (REASONS.index(e["reason"]), e["verified_on"] or dt.date.min, e["district"] or "",
-                            e["name"], e["id"]))
+                    "listed_on": r.listed_on, "confirmed_on": r.confirmed_on, "reason": reason})
+    out.sort(key=_stale_order)
     return out
+
+
+def _stale_order(e: Dict[str, Any]) -> tuple:
+    day = {"outdated": e["confirmed_on"], "unconfirmed": e["listed_on"]}.get(e["reason"])
+    return REASONS.index(e["reason"]), day or dt.date.min, e["district"] or "", e["name"], e["id"]
 
 
 def stale_text(entries: Sequence[Dict[str, Any]], lang: str = "en", months: int = 12, limit: int = 20) -> str:
@@ -162,7 +169,8 @@ def stale_text(entries: Sequence[Dict[str, Any]], lang: str = "en", months: int 
     for e in entries[:limit]:
         name = (e.get("name_bn") or e["name"]) if lang == "bn" else e["name"]
         lines.append("• " + _t(f"stale.{e['reason']}", lang, name=name, category=category_label(e["category"], lang),
-                               district=_district_label(e["district"], lang), date=e["verified_on"] or ""))
+                               district=_district_label(e["district"], lang), confirmed=e["confirmed_on"] or "",
+                               listed=e["listed_on"] or "-"))
     return "\n".join(_lines_with_more(lines, len(entries), limit, lang))
 
 

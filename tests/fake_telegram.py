@@ -31,7 +31,7 @@ class FakeTelegram:
         self.port = 0
 
     async def start(self) -> "FakeTelegram":
-        app = web.Application()
+        app = web.Application(client_max_size=50 * 1024 * 1024)  # the Bot API takes documents up to 50 MB
         app.router.add_post("/bot{token}/{method}", self.handle)
         app.router.add_get("/bot{token}/{method}", self.handle)
         app.router.add_get("/file/bot{token}/{file_id}", self.download)

@@ -41,7 +41,7 @@ def test_place_in_the_first_message_gives_three_nearest_with_helpline() -> None:
     messages, slots = run("find_legal_aid", {"location": "jessor"})
     body = texts(messages)
     assert body.index("District Legal Aid Office, Jashore") < body.index("District Legal Aid Office, Narail")
-    assert body.count("last verified November 2026") == 3
+    assert body.count("Listed in: observerbd.com, bhadurup.lakshmipur.gov.bd (2026)") == 3
     # 16430 is not shown: it may have been replaced by 16699, which is unconfirmed (content/helplines.yml)
     assert "16430" not in body and "📞 109:" in body and "in the same district town" in body
     assert slots == {"service_intent": "find_legal_aid", "location": "place:district:Jashore"}
@@ -50,7 +50,8 @@ def test_place_in_the_first_message_gives_three_nearest_with_helpline() -> None:
 
 def test_bangla_reply_uses_bangla_names() -> None:
     body = texts(run("find_legal_aid", {"location": "যশোরে"}, {"language": "bn"})[0])
-    assert "জেলা লিগ্যাল এইড অফিস, যশোর" in body and "সর্বশেষ যাচাই নভেম্বর ২০২৬" in body
+    assert "জেলা লিগ্যাল এইড অফিস, যশোর" in body
+    assert body.count("তালিকার উৎস: observerbd.com, bhadurup.lakshmipur.gov.bd (২০২৬)") == 3
 
 
 def test_unknown_place_asks_in_three_ways() -> None:
@@ -103,7 +104,8 @@ def test_ambiguous_and_unknown_places_ask_instead_of_guessing() -> None:
 
 def test_category_with_no_verified_service_says_so_and_gives_the_helpline() -> None:
     body = texts(run("find_counselling", {"location": "Bhola"})[0])
-    assert "no verified counselling services" in body and "1098" in body
+    assert "no counselling services listed for this area from a source we can show" in body and "1098" in body
+    assert "verified" not in body
 
 
 def test_far_results_say_how_far() -> None:
@@ -135,9 +137,10 @@ def test_exact_locations_get_a_map_pin_and_verified_phones_are_shown(directory: 
     and carries a venue pin; district-level services never get a pin."""
     csv_file = tmp_path / "extra.csv"
     csv_file.write_text(
-        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,verified_on,notes\n"
+        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,"
+        "listed_on,confirmed_on,notes\n"
         "test-shelter,Test Shelter Khulna,টেস্ট আশ্রয়,shelter,Khulna,Khulna,,1 Test Road,01711-123456,,22.81,89.56,"
-        "children,test fixture,yes,2026-11-01,\n", encoding="utf-8")
+        "children,test fixture,yes,2026-11-01,,\n", encoding="utf-8")
     report = directory.import_csv(csv_file)
     assert not getattr(report, "errors", None)
     messages, _ = run("find_shelter", {"location": "Khulna"})
@@ -174,3 +177,70 @@ def test_local_action_items_exist() -> None:
 
     items = knowledge_base().items
     assert all(i in items for ids in referrals.content()["local_action_items"].values() for i in ids)
+
+
+# -- where an entry comes from, and who confirmed it --------------------------------------------------------------
+def test_results_name_their_source_and_never_claim_a_check_nobody_made() -> None:
+    """The shipped list was compiled from sources in November 2026; nobody has phoned these services, so a
+    reply names the source (its host) and the year, and never says "verified" or "confirmed"."""
+    place = referrals.gazetteer_place("district", "Khulna")
+    body = referrals.nearest_services("find_medical", place, "en").text
+    assert body.count("📄 Listed in: mowca.portal.gov.bd (2026)") == 3
+    assert "verified" not in body.lower() and "confirmed" not in body.lower()
+    body = referrals.nearest_services("find_shelter", referrals.gazetteer_place("district", "Jashore"), "en").text
+    assert "Listed in: ahsaniamission.org.bd, thedailystar.net (2026)" in body  # an NGO page and an old article
+    assert "verified" not in body.lower() and "confirmed" not in body.lower()
+    bn = referrals.nearest_services("find_medical", place, "bn").text
+    assert bn.count("তালিকার উৎস: mowca.portal.gov.bd (২০২৬)") == 3
+    assert "যাচাই" not in bn and "নিশ্চিত করেছেন" not in bn
+
+
+def test_a_staff_confirmation_is_shown_with_its_date(directory: Directory, tmp_path) -> None:
+    csv_file = tmp_path / "confirmed.csv"
+    csv_file.write_text(
+        "id,name_en,name_bn,category,district,address,phone,lat,lon,serves,source,verified,listed_on,confirmed_on\n"
+        "phoned-shelter,Phoned Shelter Khulna,ফোন করা আশ্রয় খুলনা,shelter,Khulna,3 Test Road,01711-123456,22.81,89.56,"
+        "children,\"https://www.example.org/shelters ; Ain o Salish Kendra annual report 2019, printed copy\",yes,"
+        "2026-10-01,2026-11-20\n", encoding="utf-8")
+    assert directory.import_csv(csv_file, changed_by="staff-test").ok
+    place = referrals.gazetteer_place("district", "Khulna")
+    body = referrals.nearest_services("find_shelter", place, "en").text
+    entry = body.split("1. Phoned Shelter Khulna")[1].split("\n\n")[0]
+    assert "📄 Listed in: example.org, Ain o Salish Kendra annual report 2019… (2026)" in entry
+    assert "✔ Confirmed by our staff on 20 November 2026" in entry
+    assert body.count("Confirmed by our staff") == 1  # the other results: nobody confirmed them
+    bn = referrals.nearest_services("find_shelter", place, "bn").text
+    assert "আমাদের কর্মী ২০ নভেম্বর ২০২৬ তারিখে নিশ্চিত করেছেন" in bn
+    assert "তালিকার উৎস: example.org, Ain o Salish Kendra annual report 2019… (২০২৬)" in bn
+
+
+def test_source_labels_are_short() -> None:
+    assert referrals.source_label("https://www.observerbd.com/details.php?id=1 ; https://x.gov.bd/bn/a ; "
+                                  "https://third.org") == "observerbd.com, x.gov.bd"
+    assert referrals.source_label("https://mowca.portal.gov.bd/a ; https://mowca.portal.gov.bd/b") == \
+        "mowca.portal.gov.bd"
+    assert referrals.source_label("Leaflet from the district office") == "Leaflet from the district office"
+    long = referrals.source_label("A very long description of a printed source that goes on and on")
+    assert len(long) == 40 and long.endswith("…")
+
+
+def test_no_user_facing_referral_text_calls_an_entry_verified() -> None:
+    """Users see every string value of content/referrals.yml (comments and keys are for editors)."""
+    import yaml
+
+    with open(referrals.CONTENT_DIR / "referrals.yml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    found = list(strings(data))
+    assert len(found) > 50 and any("Listed in" in s for s in found)
+    assert [s for s in found if "verified" in s.lower() or "যাচাই" in s] == []

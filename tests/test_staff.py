@@ -23,11 +23,11 @@ from tests.stack import free_port
 STAFF_USER = 555000111222
 OTHER_USER = 555000333444
 HEADER = ("id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,"
-          "verified,verified_on,notes\n")
+          "verified,listed_on,confirmed_on,notes\n")
 ROWS = ("staff-test-unverified,Unverified Test Shelter Jashore,যাচাইহীন আশ্রয় যশোর,shelter,Khulna,Jashore,,1 Test Road,"
-        ",,23.17,89.21,children,staff test fixture,no,,\n"
+        ",,23.17,89.21,children,staff test fixture,no,,,\n"
         "staff-test-verified,Verified Test Shelter Jashore,যাচাইকৃত আশ্রয় যশোর,shelter,Khulna,Jashore,,2 Test Road,"
-        ",,23.16,89.20,children,staff test fixture,yes,2026-10-01,\n")
+        ",,23.16,89.20,children,staff test fixture,yes,2026-10-01,2026-11-20,\n")
 UNKNOWN = messages()["unknown_command"]
 
 
@@ -107,7 +107,11 @@ async def test_find_shows_the_ranking_with_unverified_rows_marked(telegram: Fake
     assert "Unverified Test Shelter Jashore" in text and "Verified Test Shelter Jashore" in text
     unverified_entry = text.split("Unverified Test Shelter Jashore")[0].rsplit("\n", 2)[-2]
     assert "UNVERIFIED - not shown to users" in unverified_entry
-    assert "km" in text and "exact" in text and "staff test fixture" in text and "2026-10-01" in text
+    assert "km" in text and "exact" in text and "staff test fixture" in text
+    verified_entry = text.split("Verified Test Shelter Jashore /")[1].split("উৎস / source")[0]
+    assert "listed: 2026-10-01 · নিশ্চিত / confirmed: 2026-11-20" in verified_entry
+    unverified_block = text.split("Unverified Test Shelter Jashore /")[1].split("উৎস / source")[0]
+    assert "listed: - · নিশ্চিত / confirmed: কখনো না / never" in unverified_block
 
 
 async def test_find_explains_missing_category_and_unknown_or_ambiguous_places(telegram: FakeTelegram) -> None:

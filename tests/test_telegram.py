@@ -303,9 +303,10 @@ async def test_services_with_exact_locations_follow_as_venue_pins(telegram: Fake
 
     csv_file = tmp_path / "extra.csv"
     csv_file.write_text(
-        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,verified_on,notes\n"
+        "id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,verified,"
+        "listed_on,confirmed_on,notes\n"
         "test-shelter-2,Test Shelter Rajshahi,টেস্ট আশ্রয় রাজশাহী,shelter,Rajshahi,Rajshahi,,2 Test Road,,,24.37,88.60,"
-        "children,test fixture,yes,2026-11-01,\n", encoding="utf-8")
+        "children,test fixture,yes,2026-11-01,,\n", encoding="utf-8")
     Directory.open(f"sqlite:///{rasa_stack.workdir / 'referral.db'}").import_csv(csv_file)
     telegram.send_text(18, USER_ID + 9, "shelter in rajshahi")
     venue = (await telegram.wait_for(18, 1, method="sendVenue"))[0]

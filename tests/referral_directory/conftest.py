@@ -112,3 +112,13 @@ def run(*argv: str) -> tuple:
 @pytest.fixture
 def url(fresh) -> str:
     return str(fresh.engine.url)
+
+
+# What the shipped directory holds: services.csv (225 rows, 83 with a source) plus, for every one of the 495
+# upazilas, its Social Services Office and Women Affairs Office (referral_directory/upazila_offices.py; the
+# Women Affairs Offices of the 4 newest upazilas stay unverified).
+CSV_SERVICES, CSV_VERIFIED = 225, 83
+UPAZILA_OFFICES, UPAZILA_OFFICES_VERIFIED = 990, 986
+SHIPPED_SERVICES = CSV_SERVICES + UPAZILA_OFFICES
+SHIPPED_VERIFIED = CSV_VERIFIED + UPAZILA_OFFICES_VERIFIED
+SHIPPED_UNVERIFIED = SHIPPED_SERVICES - SHIPPED_VERIFIED

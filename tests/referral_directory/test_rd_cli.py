@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.referral_directory.conftest import run
+from referral_directory.cli import build_parser
 from referral_directory.importer import COLUMNS
+from tests.referral_directory.conftest import SHIPPED_SERVICES, SHIPPED_UNVERIFIED, SHIPPED_VERIFIED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "referral_directory"
@@ -52,7 +54,7 @@ def test_find_place_json(url):
     first = data["results"][0]
     assert first["name"] == "District Legal Aid Office, Jashore" and first["distance_km"] == 0.0
     assert {"name", "category", "district", "upazila", "distance_km", "coord_precision", "phones", "verified",
-            "last_verified", "source"} <= set(first)
+            "listed_on", "confirmed_on", "source"} <= set(first)
     assert len(data["results"]) == 3
 
 
@@ -94,7 +96,7 @@ def _csv(path: Path, rows: list) -> Path:
 
 
 ROW = {"name_en": "CLI shelter", "category": "shelter", "district": "Khulna", "phone": "০১৭১১-১২৩৪৫৬",
-       "source": "test", "verified": "yes", "verified_on": "2026-11-02"}
+       "source": "test", "verified": "yes", "listed_on": "2026-11-02"}
 
 
 def test_import_json_ok_and_dry_run(url, tmp_path):
@@ -107,6 +109,22 @@ def test_import_json_ok_and_dry_run(url, tmp_path):
     assert code == 0 and "inserted 1" in out
     code, out, _ = run("--database-url", url, "find", "Khulna", "-c", "shelter", "--json")
     assert any(r["name"] == "CLI shelter" and r["phones"] == ["01711123456"] for r in json.loads(out)["results"])
+
+
+def test_import_listed_on_default_and_its_old_name(url, tmp_path):
+    path = _csv(tmp_path / "undated.csv", [{**ROW, "listed_on": ""}])
+    code, out, _ = run("--database-url", url, "import", str(path))
+    assert code == 1 and "row 2: listed_on: verified rows need the date their source was published or read" in out
+    code, out, _ = run("--database-url", url, "import", str(path), "--listed-on", "2026-10-05")
+    assert code == 0 and "added 1" in out
+    _csv(path, [{**ROW, "listed_on": "", "hours": "9-5"}])
+    code, out, _ = run("--database-url", url, "import", str(path), "--verified-on", "2026-10-06")  # the old name
+    assert code == 0 and "listed_on '2026-10-05' -> '2026-10-06'" in out
+    import_help = build_parser()._subparsers._group_actions[0].choices["import"].format_help()
+    assert "--listed-on" in import_help and "--verified-on" not in import_help  # a hidden alias
+    code, out, _ = run("--database-url", url, "find", "Khulna", "-c", "shelter", "-n", "10")
+    phones_line = next(x for x in out.split("CLI shelter", 1)[1].splitlines() if "phones:" in x)
+    assert phones_line.endswith("listed: 2026-10-06; confirmed: never")
 
 
 def test_import_invalid_reports_rows_and_exits_1(url, tmp_path):
@@ -124,19 +142,19 @@ def test_export_stdout_and_file_round_trip(url, tmp_path):
     code, out, _ = run("--database-url", url, "export")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 225 and list(rows[0]) == COLUMNS
+    assert len(rows) == SHIPPED_SERVICES and list(rows[0]) == COLUMNS
     target = tmp_path / "e.csv"
     code, _, err = run("--database-url", url, "export", str(target))
-    assert code == 0 and "exported 225" in err
+    assert code == 0 and f"exported {SHIPPED_SERVICES}" in err
     assert target.read_text(encoding="utf-8") == out
     code, out2, _ = run("--database-url", url, "import", str(target), "--json")
-    assert code == 0 and json.loads(out2)["unchanged"] == 225
+    assert code == 0 and json.loads(out2)["unchanged"] == SHIPPED_SERVICES
 
 
 def test_stats_json_and_text(url):
     code, out, _ = run("--database-url", url, "stats", "--json")
     s = json.loads(out)
-    assert code == 0 and s["total"] == 225 and s["verified"] == 83
+    assert code == 0 and s["total"] == SHIPPED_SERVICES and s["verified"] == SHIPPED_VERIFIED
     assert s["by_category"]["legal_aid"] == {"total": 64, "verified": 64}
     assert s["districts_without_verified"]["legal_aid"] == []
     assert s["districts_without_verified"]["police"] == []  # the nationwide desk covers every district
@@ -144,7 +162,7 @@ def test_stats_json_and_text(url):
     assert len(s["districts_without_verified"]["tribunal"]) == 64  # tribunal rows are unverified
     assert s["by_district"]["Jashore"]["total"] >= 4
     code, out, _ = run("--database-url", url, "stats")
-    assert code == 0 and out.startswith("225 services, 83 verified")
+    assert code == 0 and out.startswith(f"{SHIPPED_SERVICES} services, {SHIPPED_VERIFIED} verified")
 
 
 def test_hotlines_command(url):

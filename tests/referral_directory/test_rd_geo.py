@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from referral_directory import Point
 from referral_directory import gazetteer as gz
 from referral_directory.geo import district_at, haversine_km, inside_bangladesh, upazila_at
 from referral_directory.upazila_shapes import upazila_shapes
@@ -60,3 +61,23 @@ def test_every_upazila_has_coordinates_and_every_ocha_unit_a_name_of_ours() -> N
     # Each upazila's published centre point lies in its own polygon (or within the edge tolerance).
     misplaced = [u for u in g.ocha_units.values() if (hit := upazila_at(u.lat, u.lon)) is None or hit.pcode != u.pcode]
     assert len(misplaced) <= 5, misplaced  # a crescent-shaped upazila can have its centroid outside
+
+
+def test_every_upazila_has_its_social_services_office_with_coordinates(shipped) -> None:
+    """Issue 14: a parent anywhere is sent to their own upazila's office, never told "no office"."""
+    from sqlalchemy import select
+
+    from referral_directory.models import Service
+
+    g = gz.load()
+    with shipped.engine.connect() as conn:
+        rows = conn.execute(select(Service).where(Service.id.like("uss-%"))).all()
+    by_place = {(r.district, r.upazila): r for r in rows}
+    assert set(by_place) == set(g.upazilas) and len(rows) == len(g.upazilas) >= 494
+    for (district, upazila), r in by_place.items():
+        assert r.verified and r.category == "social_protection" and r.coord_precision == "upazila"
+        assert (r.lat, r.lon) == g.point_of(district, upazila)[:2]
+        assert "dss." in r.source and r.listed_on is not None and r.confirmed_on is None
+    # From a shared point in Sharsha, the nearest social protection office is Sharsha's own.
+    first = shipped.nearest(Point(23.043, 88.894), "social_protection", limit=1).results[0]  # Benapole
+    assert (first.district, first.upazila) == ("Jashore", "Sharsha") and first.name_en.startswith("Upazila Social Services")

@@ -2,6 +2,7 @@
 Alembic runs from any working directory, seeding is idempotent and safe with two processes at once."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from sqlalchemy import func, inspect, select
 
 from referral_directory import Directory, Point, db
 from referral_directory.models import Base, District, Division, Hotline, Meta, Service, Upazila
+from tests.referral_directory.conftest import SHIPPED_SERVICES, SHIPPED_UNVERIFIED, SHIPPED_VERIFIED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -30,7 +32,7 @@ def counts(d: Directory) -> dict:
                 for m in (Division, District, Upazila, Service, Hotline, Meta)}
 
 
-EXPECTED = {"rd_divisions": 8, "rd_districts": 64, "rd_upazilas": 495, "rd_services": 225, "rd_hotlines": 20,
+EXPECTED = {"rd_divisions": 8, "rd_districts": 64, "rd_upazilas": 495, "rd_services": SHIPPED_SERVICES, "rd_hotlines": 20,
             "rd_meta": 1}
 
 
@@ -105,8 +107,8 @@ def test_postgresql_import_export_round_trip(pg_database_factory, tmp_path):
         with open(out, "w", encoding="utf-8", newline="") as fh:
             d.export_csv(fh)
         rep = d.import_csv(out)
-        assert rep.ok and rep.unchanged == 225
-        assert d.stats()["total"] == 225
+        assert rep.ok and rep.unchanged == SHIPPED_SERVICES
+        assert d.stats()["total"] == SHIPPED_SERVICES
     finally:
         d.close()
 
@@ -129,7 +131,7 @@ def open_concurrently(url: str, n: int = 2) -> list:
 
 
 def assert_concurrent_first_open_seeds_once(url):
-    assert open_concurrently(url) == ["225", "225"]
+    assert open_concurrently(url) == [str(SHIPPED_SERVICES)] * 2
     d = Directory.open(url)
     try:
         assert counts(d) == EXPECTED
@@ -167,9 +169,60 @@ def test_default_url_is_var_referral_db_under_the_project_root(monkeypatch):
     assert db.database_url("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"
 
 
-def test_seed_marker_records_the_default_verification_date(shipped):
+def test_seed_marker_records_the_default_listing_date(shipped):
     import json
 
     with shipped.engine.connect() as conn:
         value = json.loads(conn.execute(select(Meta.value).where(Meta.key == "seeded")).scalar_one())
-    assert value["verified_on_default"] == "2026-11-01"
+    assert value["listed_on_default"] == "2026-11-01"
+
+
+def upgrade_from_0002_keeps_the_date_as_listed_on(url: str) -> None:
+    """A directory at revision 0002 (one date, verified_on) upgrades to head: the date moves to listed_on
+    (it was only ever when the source was read), confirmed_on is NULL (nobody has confirmed anything)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            command.upgrade(db.alembic_config(conn), "0002_service_history")
+            conn.commit()
+        assert "verified_on" in {c["name"] for c in inspect(engine).get_columns("rd_services")}
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO rd_services (id, name_en, category, nationwide, phones, serves, source, verified, "
+                "verified_on) VALUES "
+                "('old-sourced', 'Old sourced shelter', 'shelter', :f, '[]', 'children', "
+                "'https://www.example.org/old', :t, '2025-06-30'), "
+                "('old-unsourced', 'Old unsourced shelter', 'shelter', :f, '[]', 'children', '', :f, NULL)"),
+                {"t": True, "f": False})
+        db.prepare(engine)  # what Directory.open does: migrate to head, seed (the gazetteer is empty: it seeds)
+        assert db.current_revision(engine) == head()
+        columns = {c["name"] for c in inspect(engine).get_columns("rd_services")}
+        assert {"listed_on", "confirmed_on"} <= columns and "verified_on" not in columns
+        d = Directory(engine)
+        assert d.service("old-sourced").listed_on == dt.date(2025, 6, 30)
+        assert d.service("old-sourced").confirmed_on is None
+        unsourced = d.service("old-unsourced", staff=True)
+        assert unsourced.listed_on is None and unsourced.confirmed_on is None
+        assert no_schema_drift(engine) == []
+        # downgrade to 0002 and up again: the listing date survives both ways
+        with engine.connect() as conn:
+            command.downgrade(db.alembic_config(conn), "0002_service_history")
+            conn.commit()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT verified_on FROM rd_services WHERE id = 'old-sourced'")).scalar_one() \
+                in (dt.date(2025, 6, 30), "2025-06-30")
+        db.prepare(engine)
+        assert Directory(engine).service("old-sourced").listed_on == dt.date(2025, 6, 30)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_from_0002_moves_verified_on_to_listed_on(tmp_path):
+    upgrade_from_0002_keeps_the_date_as_listed_on(f"sqlite:///{tmp_path / 'v2.db'}")
+
+
+def test_postgresql_upgrade_from_0002_moves_verified_on_to_listed_on(pg_database_factory):
+    upgrade_from_0002_keeps_the_date_as_listed_on(pg_database_factory())

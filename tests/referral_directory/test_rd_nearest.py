@@ -35,7 +35,7 @@ def svc(i: str, lat: float, lon: float, category: str = "shelter", verified: str
     district = gz.load().districts[kw.pop("district", "Madaripur")]
     row = {"id": i, "name_en": f"Test service {i}", "category": category, "district": district.name_en,
            "lat": repr(lat), "lon": repr(lon), "source": "test fixture", "verified": verified,
-           "verified_on": "2026-11-01" if verified == "yes" else "", "phone": "01711123456"}
+           "listed_on": "2026-11-01" if verified == "yes" else "", "phone": "01711123456"}
     row.update(kw)
     return row
 
@@ -89,7 +89,7 @@ def test_user_view_hides_unverified_rows_and_their_phones(custom):
 def test_staff_view_includes_unverified_marked(custom):
     res = custom.nearest(ORIGIN, "shelter", limit=3, staff=True)
     assert res.results[0].id == "s-unverified-5" and res.results[0].verified is False
-    assert res.results[0].verified_on is None
+    assert res.results[0].listed_on is None and res.results[0].confirmed_on is None
     assert res.results[0].phones == ["01811123456"]
 
 
@@ -132,7 +132,8 @@ def test_shipped_nearest_legal_aid_from_jashore(shipped):
         first = res.results[0]
         assert first.name_en == "District Legal Aid Office, Jashore"
         assert first.distance_km == pytest.approx(0.0, abs=1e-6)
-        assert first.coord_precision == "district" and first.verified and first.verified_on == dt.date(2026, 11, 1)
+        assert first.coord_precision == "district" and first.verified and first.listed_on == dt.date(2026, 11, 1)
+        assert first.confirmed_on is None  # the shipped list was compiled from sources: nobody has phoned
         assert [r.district for r in res.results[1:]] == ["Narail", "Magura"]
 
 
@@ -215,5 +216,5 @@ def test_result_to_dict_shape(shipped):
     assert d["origin"]["type"] == "place" and d["outside"] is False
     row = d["results"][0]
     assert {"name", "category", "district", "upazila", "distance_km", "coord_precision", "phones", "verified",
-            "last_verified", "source"} <= set(row)
-    assert row["last_verified"] == "2026-11-01"
+            "listed_on", "confirmed_on", "source"} <= set(row) and "last_verified" not in row
+    assert (row["listed_on"], row["confirmed_on"]) == ("2026-11-01", None)

@@ -17,6 +17,9 @@ from tests.referral_directory.conftest import run
 from referral_directory.importer import COLUMNS
 from referral_directory.models import Service, ServiceHistory
 from referral_directory.upkeep import months_before
+from tests.referral_directory.conftest import SHIPPED_SERVICES, SHIPPED_UNVERIFIED, SHIPPED_VERIFIED  # noqa: E402
+
+BN_COUNT = str(SHIPPED_SERVICES).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
 
 TODAY = dt.date.today()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -58,7 +61,7 @@ def updated_at(d: Directory) -> dict:
 def row(**kw) -> dict:
     r = {"name_en": "Upkeep Shelter", "name_bn": "আপকিপ আশ্রয়কেন্দ্র", "category": "shelter", "district": "Jashore",
          "phone": "01711123456", "source": "https://example.org/upkeep", "verified": "yes",
-         "verified_on": (TODAY - dt.timedelta(days=10)).isoformat()}
+         "listed_on": (TODAY - dt.timedelta(days=10)).isoformat()}
     r.update(kw)
     return r
 
@@ -66,14 +69,14 @@ def row(**kw) -> dict:
 # Rows that stress the round trip: empty optional fields, Bangla text, awkward coordinates, commas,
 # quotes and line breaks in cells, several phones (one in Bangla digits), upazila, nationwide, unverified.
 TRICKY = [
-    row(name_en="Bare minimum", name_bn="", phone="", verified="no", verified_on="", source=""),
+    row(name_en="Bare minimum", name_bn="", phone="", verified="no", listed_on="", source=""),
     row(name_en="Bangla everywhere", address="রেল রোড, যশোর সদর", hours="সকাল ৯টা - বিকাল ৫টা",
         notes='বিশেষ "নোট", কমা সহ\nদ্বিতীয় লাইন', phone="০১৭১১-১২৩৪৫৬; 01811123456, 0421-61234"),
     row(name_en="Awkward point", lat="23.1", lon="89.2000000001"),
     row(name_en="Long decimals", lat="23.123456789123", lon="89.98765432101234"),
     row(name_en="Upazila row", upazila="Sharsha", serves="children|women", hours="24/7"),
     row(name_en="Nationwide line", district="ALL", category="helpline", phone="109", division=""),
-    row(name_en="Old check", verified_on="2020-02-29"),
+    row(name_en="Old check", listed_on="2020-02-29", confirmed_on="2024-02-29"),
 ]
 
 
@@ -90,7 +93,7 @@ def test_unchanged_round_trip_writes_nothing(tricky, tmp_path):
     out = tmp_path / "export.csv"
     out.write_text(before_text, encoding="utf-8")
     rep = tricky.import_csv(out, changed_by="staff-1")
-    assert rep.ok and (rep.added, rep.changed, rep.unchanged) == (0, 0, 225 + len(TRICKY))
+    assert rep.ok and (rep.added, rep.changed, rep.unchanged) == (0, 0, SHIPPED_SERVICES + len(TRICKY))
     assert rep.changes == []
     assert history_count(tricky) == before_hist
     assert updated_at(tricky) == before_upd  # no row was updated
@@ -149,13 +152,13 @@ def test_one_edited_cell_changes_exactly_that_row(tricky, tmp_path):
 def test_several_cells_of_one_row_give_one_history_row_each(tricky, tmp_path):
     rows = export_rows(tricky)
     r = next(x for x in rows if x["name_en"] == "Bangla everywhere")
-    r.update(hours="24/7", verified="no", verified_on="", lat="23.17", lon="89.21")
+    r.update(hours="24/7", verified="no", listed_on="", lat="23.17", lon="89.21")
     rep = tricky.import_csv(write_csv(tmp_path / "multi.csv", rows), changed_by="staff-2")
     assert rep.ok and rep.changed == 1
     got = {e["field"]: (e["old_value"], e["new_value"])
            for e in tricky.history(r["id"]) if e["changed_by"] == "staff-2"}
     assert got == {"hours": ("সকাল ৯টা - বিকাল ৫টা", "24/7"), "verified": ("yes", "no"),
-                   "verified_on": ((TODAY - dt.timedelta(days=10)).isoformat(), None),
+                   "listed_on": ((TODAY - dt.timedelta(days=10)).isoformat(), None),
                    "lat": (None, "23.17"), "lon": (None, "89.21")}
 
 
@@ -231,55 +234,80 @@ def test_months_before_clamps_to_the_end_of_the_month():
     assert months_before(dt.date(2027, 1, 15), 13) == dt.date(2025, 12, 15)
 
 
-def test_stale_lists_13_months_old_not_1_month_old(fresh, tmp_path):
-    rows = [row(name_en="Checked 13 months ago", verified_on=months_before(TODAY, 13).isoformat()),
-            row(name_en="Checked 1 month ago", verified_on=months_before(TODAY, 1).isoformat()),
-            row(name_en="Checked exactly 12 months ago", verified_on=months_before(TODAY, 12).isoformat()),
-            row(name_en="Never checked", verified="no", verified_on=""),
-            row(name_en="Date lost")]
+def test_stale_orders_and_labels_the_three_reasons_by_the_confirmation_date(fresh, tmp_path):
+    """Only a person's confirmation counts: an old listing date alone is 'unconfirmed', never 'outdated'."""
+    rows = [row(name_en="Confirmed 13 months ago", listed_on=months_before(TODAY, 14).isoformat(),
+                confirmed_on=months_before(TODAY, 13).isoformat()),
+            row(name_en="Confirmed 25 months ago", listed_on="2020-02-29",
+                confirmed_on=months_before(TODAY, 25).isoformat()),
+            row(name_en="Confirmed 1 month ago", confirmed_on=months_before(TODAY, 1).isoformat()),
+            row(name_en="Confirmed exactly 12 months ago", listed_on=months_before(TODAY, 12).isoformat(),
+                confirmed_on=months_before(TODAY, 12).isoformat()),
+            row(name_en="Listed recently, never confirmed"),
+            row(name_en="Listed in 2019, never confirmed", listed_on="2019-05-01"),
+            row(name_en="No source", verified="no", listed_on="", source="")]
     assert fresh.import_csv(write_csv(tmp_path / "s.csv", rows)).ok
-    with fresh.engine.begin() as conn:  # a verified row whose date was lost (possible only by hand)
-        conn.execute(text("UPDATE rd_services SET verified_on = NULL WHERE name_en = 'Date lost'"))
     entries = fresh.stale(today=TODAY)
-    mine = {e["name"]: e for e in entries if e["name"] in {r["name_en"] for r in rows}}
-    assert set(mine) == {"Checked 13 months ago", "Never checked", "Date lost"}
-    assert mine["Checked 13 months ago"]["reason"] == "outdated"
-    assert mine["Checked 13 months ago"]["verified_on"] == months_before(TODAY, 13)
-    assert mine["Never checked"]["reason"] == "unverified" and mine["Never checked"]["verified"] is False
-    assert mine["Date lost"]["reason"] == "no_date" and mine["Date lost"]["verified"] is True
-    assert {"id", "name", "category", "district", "verified_on", "reason"} <= set(mine["Never checked"])
-    assert mine["Never checked"]["district"] == "Jashore" and mine["Never checked"]["category"] == "shelter"
-    # most urgent first: outdated (oldest first), then no date, then never verified
+    mine = [e for e in entries if e["name"] in {r["name_en"] for r in rows}]
+    assert [(e["name"], e["reason"]) for e in mine] == [
+        ("Confirmed 25 months ago", "outdated"), ("Confirmed 13 months ago", "outdated"),
+        ("Listed in 2019, never confirmed", "unconfirmed"), ("Listed recently, never confirmed", "unconfirmed"),
+        ("No source", "unverified")]
+    by_name = {e["name"]: e for e in mine}
+    assert by_name["Confirmed 13 months ago"]["confirmed_on"] == months_before(TODAY, 13)
+    assert by_name["Confirmed 13 months ago"]["listed_on"] == months_before(TODAY, 14)
+    assert by_name["No source"]["verified"] is False and by_name["Listed in 2019, never confirmed"]["verified"] is True
+    assert {"id", "name", "category", "district", "listed_on", "confirmed_on", "reason"} <= set(by_name["No source"])
+    assert by_name["No source"]["district"] == "Jashore" and by_name["No source"]["category"] == "shelter"
+    # over the whole list (83 shipped rows are unconfirmed too): outdated, unconfirmed, unverified
     order = [e["reason"] for e in entries]
-    assert order == sorted(order, key=upkeep.REASONS.index)
-    # shorter window: the 1-month-old row is not stale for months=1 either (same day a month ago is kept)
-    assert "Checked 1 month ago" not in {e["name"] for e in fresh.stale(today=TODAY, months=1)}
-    assert "Checked 1 month ago" in {e["name"] for e in fresh.stale(today=TODAY + dt.timedelta(days=40), months=1)}
+    assert order == sorted(order, key=upkeep.REASONS.index) and upkeep.REASONS == ("outdated", "unconfirmed",
+                                                                                      "unverified")
+    assert order.count("outdated") == 2
+    # the labels staff read: who to phone, and why
+    text_en = upkeep.stale_text(mine, "en")
+    assert f"Confirmed 25 months ago (shelter, Jashore): last confirmed {months_before(TODAY, 25)}; phone again" \
+        in text_en
+    assert "Listed in 2019, never confirmed (shelter, Jashore): listed 2019-05-01, never confirmed; phone to confirm" \
+        in text_en
+    assert "No source (shelter, Jashore): no source yet (staff only)" in text_en
+    assert text_en.startswith("5 entries to phone and confirm: 2 last confirmed more than 12 months ago, 2 listed "
+                              "from a source but never confirmed, 1 without a source")
+    text_bn = upkeep.stale_text(mine, "bn")
+    assert "শেষ নিশ্চিত" in text_bn and "কখনো নিশ্চিত হয়নি; ফোন করে নিশ্চিত করুন" in text_bn and "উৎস নেই" in text_bn
+    # shorter window: the 1-month-old confirmation is not stale for months=1 either (same day a month ago is kept)
+    assert "Confirmed 1 month ago" not in {e["name"] for e in fresh.stale(today=TODAY, months=1)}
+    assert "Confirmed 1 month ago" in {e["name"] for e in fresh.stale(today=TODAY + dt.timedelta(days=40), months=1)}
 
 
 def test_stale_counts_on_the_shipped_data(shipped):
-    entries = shipped.stale(today=dt.date(2026, 12, 1))
-    assert len(entries) == 142 and {e["reason"] for e in entries} == {"unverified"}
-    later = shipped.stale(today=dt.date(2027, 11, 2))  # shipped rows were verified 2026-11-01
-    assert sum(e["reason"] == "outdated" for e in later) == 83
-    assert later[0]["reason"] == "outdated" and later[-1]["reason"] == "unverified"
-    desk = next(e for e in later if e["name"] == "Child Affairs Desk (any police station)")
-    assert desk["district"] == "ALL"
+    """Nobody has phoned the shipped entries: the sourced ones are 'unconfirmed' now and stay so (a listing
+    date never ages into 'outdated'); the others have no source."""
+    for today in (dt.date(2026, 12, 1), dt.date(2029, 1, 1)):
+        entries = shipped.stale(today=today)
+        assert len(entries) == SHIPPED_SERVICES
+        assert sum(e["reason"] == "unconfirmed" for e in entries) == SHIPPED_VERIFIED
+        assert sum(e["reason"] == "unverified" for e in entries) == SHIPPED_UNVERIFIED
+        assert entries[0]["reason"] == "unconfirmed" and entries[-1]["reason"] == "unverified"
+    desk = next(e for e in entries if e["name"] == "Child Affairs Desk (any police station)")
+    assert desk["district"] == "ALL" and desk["listed_on"] == dt.date(2026, 11, 1) and desk["confirmed_on"] is None
 
 
 def test_stale_text_is_short_and_bilingual(shipped):
     entries = shipped.stale(today=dt.date(2027, 11, 2))
     en = upkeep.stale_text(entries, "en", limit=5).splitlines()
-    assert en[0] == ("225 entries need checking: 83 last verified more than 12 months ago, 0 verified without "
-                     "a date, 142 never verified.")
-    assert len(en) == 7 and en[-1] == "… and 220 more."
-    assert en[1] == "• Child Affairs Desk (any police station) (police, all districts): last verified 2026-11-01"
+    assert en[0] == (f"{SHIPPED_SERVICES} entries to phone and confirm: 0 last confirmed more than 12 months ago, "
+                     f"{SHIPPED_VERIFIED} listed from a source but never confirmed, {SHIPPED_UNVERIFIED} without a "
+                     "source (find one, or phone).")
+    assert len(en) == 7 and en[-1] == f"… and {SHIPPED_SERVICES - 5} more."
+    assert en[1] == ("• Child Affairs Desk (any police station) (police, all districts): listed 2026-11-01, never "
+                     "confirmed; phone to confirm")
     bn = upkeep.stale_text(entries, "bn", limit=5).splitlines()
-    assert bn[0].startswith("২২৫টি তথ্য যাচাই করা দরকার") and "শেষ যাচাই ২০২৬-১১-০১" in bn[1]
-    assert bn[-1] == "… আরও ২২০টি।"
+    assert bn[0].startswith(f"{BN_COUNT}টি তথ্য ফোন করে নিশ্চিত করা দরকার") and "তালিকাভুক্ত ২০২৬-১১-০১" in bn[1]
+    assert bn[-1] == "… আরও " + str(SHIPPED_SERVICES - 5).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")) + "টি।"
     assert all(len(line) < 200 for line in en + bn)
     assert upkeep.stale_text([], "en", months=6) == \
-        "Nothing to re-check: every entry was verified in the last 6 months."
+        "Nothing to phone: every entry was confirmed by phone or visit in the last 6 months."
     with pytest.raises(ValueError):
         upkeep.stale_text(entries, "fr")
 
@@ -288,10 +316,10 @@ def test_stale_text_is_short_and_bilingual(shipped):
 SMALL = [
     row(name_en="Shelter A", district="Jashore"),
     row(name_en="Shelter B", district="Jashore", upazila="Sharsha"),
-    row(name_en="Shelter C", district="Khulna", verified="no", verified_on=""),
+    row(name_en="Shelter C", district="Khulna", verified="no", listed_on=""),
     row(name_en="Legal aid Khulna", district="Khulna", category="legal_aid"),
     row(name_en="Desk everywhere", district="ALL", category="police"),
-    row(name_en="Helpline unverified", district="ALL", category="helpline", verified="no", verified_on=""),
+    row(name_en="Helpline unverified", district="ALL", category="helpline", verified="no", listed_on=""),
     row(name_en="Medical nowhere", district="", category="medical"),
 ]
 
@@ -417,12 +445,14 @@ def test_cli_import_by_prints_added_changed_unchanged_and_history(url, tmp_path)
 def test_cli_stale(url):
     code, out, _ = run("--database-url", url, "stale", "--today", "2027-11-02", "--json")
     data = json.loads(out)
-    assert code == 0 and len(data) == 225 and data[0]["reason"] == "outdated"
-    assert {"id", "name", "category", "district", "verified_on", "reason"} <= set(data[0])
+    assert code == 0 and len(data) == SHIPPED_SERVICES and data[0]["reason"] == "unconfirmed"
+    assert {"id", "name", "category", "district", "listed_on", "confirmed_on", "reason"} <= set(data[0])
+    assert data[0]["listed_on"] == "2026-11-01" and data[0]["confirmed_on"] is None
     code, out, _ = run("--database-url", url, "stale", "--today", "2026-12-02", "--months", "1", "-n", "2")
-    assert code == 0 and out.startswith("225 entries need checking: 83 last verified more than 1 months ago")
+    assert code == 0 and out.startswith(f"{SHIPPED_SERVICES} entries to phone and confirm: 0 last confirmed more "
+                                        f"than 1 months ago, {SHIPPED_VERIFIED} listed from a source but never confirmed")
     code, out, _ = run("--database-url", url, "stale", "--today", "2026-12-01", "--lang", "bn", "-n", "1")
-    assert code == 0 and out.startswith("১৪২টি তথ্য যাচাই করা দরকার")
+    assert code == 0 and out.startswith(f"{BN_COUNT}টি তথ্য ফোন করে নিশ্চিত করা দরকার")
     assert run("--database-url", url, "stale", "--months", "0")[0] == 2
 
 
@@ -478,11 +508,11 @@ def test_postgresql_history_round_trip(pg_database_factory, tmp_path):
         rows = export_rows(d)
         path = write_csv(tmp_path / "pg.csv", rows)
         rep = d.import_csv(path, changed_by="staff-pg")
-        assert rep.ok and (rep.added, rep.changed, rep.unchanged) == (0, 0, 225) and d.history() == []
+        assert rep.ok and (rep.added, rep.changed, rep.unchanged) == (0, 0, SHIPPED_SERVICES) and d.history() == []
         rows[3]["hours"] = "সকাল ৯টা"
         rows.append(row(name_en="PG point", lat="23.123456789", lon="89.2"))
         rep = d.import_csv(write_csv(path, rows), changed_by="staff-pg")
-        assert (rep.added, rep.changed, rep.unchanged) == (1, 1, 224)
+        assert (rep.added, rep.changed, rep.unchanged) == (1, 1, SHIPPED_SERVICES - 1)
         hist = d.history()
         assert {(e["service_id"], e["field"], e["new_value"]) for e in hist} == \
             {(rows[3]["id"], "hours", "সকাল ৯টা"), ("pg-point-jashore", "added", "PG point")}
@@ -490,6 +520,6 @@ def test_postgresql_history_round_trip(pg_database_factory, tmp_path):
         again = d.import_csv(write_csv(path, export_rows(d)), changed_by="staff-pg")
         assert (again.added, again.changed) == (0, 0) and len(d.history()) == 2
         assert d.coverage()["by_category"]["legal_aid"]["covered"] == 64
-        assert len(d.stale(today=dt.date(2026, 12, 1))) == 142
+        assert len(d.stale(today=dt.date(2026, 12, 1))) == SHIPPED_SERVICES + 1  # nobody confirmed any (PG point included)
     finally:
         d.close()
