@@ -45,6 +45,8 @@ def test_shipped_services_csv_validates():
     offices = dt.date(2026, 12, 5)  # the upazila offices' sources were read then (upazila_office_types.csv)
     for r in records:
         listed = offices if r.id and r.id.startswith(("uss-", "uwa-")) else SHIPPED_LISTED_ON
+        if r.name_en.startswith("Dhaka Ahsania Mission"):  # services.csv gives its 2005 source's year
+            listed = dt.date(2005, 1, 1)
         assert (r.listed_on == listed) if r.verified else (r.listed_on is None)
         assert r.confirmed_on is None  # the list was compiled from sources: nobody has phoned yet
     assert sum(1 for r in records if not r.verified) == SHIPPED_UNVERIFIED  # kept for staff only

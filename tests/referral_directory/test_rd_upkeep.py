@@ -300,10 +300,13 @@ def test_stale_text_is_short_and_bilingual(shipped):
                      f"{SHIPPED_VERIFIED} listed from a source but never confirmed, {SHIPPED_UNVERIFIED} without a "
                      "source (find one, or phone).")
     assert len(en) == 7 and en[-1] == f"… and {SHIPPED_SERVICES - 5} more."
-    assert en[1] == ("• Child Affairs Desk (any police station) (police, all districts): listed 2026-11-01, never "
+    # never confirmed, the oldest listing first: the shelter whose address is from a 2005 report
+    assert en[1] == ("• Dhaka Ahsania Mission (DAM) Shelter Home for trafficking survivors (shelter, Jashore): listed "
+                     "2005-01-01, never confirmed; phone to confirm")
+    assert en[2] == ("• Child Affairs Desk (any police station) (police, all districts): listed 2026-11-01, never "
                      "confirmed; phone to confirm")
     bn = upkeep.stale_text(entries, "bn", limit=5).splitlines()
-    assert bn[0].startswith(f"{BN_COUNT}টি তথ্য ফোন করে নিশ্চিত করা দরকার") and "তালিকাভুক্ত ২০২৬-১১-০১" in bn[1]
+    assert bn[0].startswith(f"{BN_COUNT}টি তথ্য ফোন করে নিশ্চিত করা দরকার") and "তালিকাভুক্ত ২০০৫-০১-০১" in bn[1]
     assert bn[-1] == "… আরও " + str(SHIPPED_SERVICES - 5).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")) + "টি।"
     assert all(len(line) < 200 for line in en + bn)
     assert upkeep.stale_text([], "en", months=6) == \
@@ -447,7 +450,7 @@ def test_cli_stale(url):
     data = json.loads(out)
     assert code == 0 and len(data) == SHIPPED_SERVICES and data[0]["reason"] == "unconfirmed"
     assert {"id", "name", "category", "district", "listed_on", "confirmed_on", "reason"} <= set(data[0])
-    assert data[0]["listed_on"] == "2026-11-01" and data[0]["confirmed_on"] is None
+    assert data[0]["listed_on"] == "2005-01-01" and data[0]["confirmed_on"] is None
     code, out, _ = run("--database-url", url, "stale", "--today", "2026-12-02", "--months", "1", "-n", "2")
     assert code == 0 and out.startswith(f"{SHIPPED_SERVICES} entries to phone and confirm: 0 last confirmed more "
                                         f"than 1 months ago, {SHIPPED_VERIFIED} listed from a source but never confirmed")
