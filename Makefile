@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup train content-check run test eval bench lock clean
+.PHONY: help setup train content-check run test test-fast eval bench lock clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 15
@@ -33,6 +33,9 @@ run: train  ## Start the action server, Rasa and a front end (Telegram if TELEGR
 test: train  ## Run the test suite (uses the same trained model)
 	@tools/ensure_chromium.sh
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## Run the unit tests only (no trained model, no servers; about 40 s on 2 cores)
+	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 eval: train  ## Evaluate the NLU model on the held-out test set in nlu_data/test/
 	@$(PY) -m tools.evaluate

@@ -27,3 +27,21 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory):
 def sender() -> str:
     """A fresh conversation id (already a hash-like opaque string, as the bot sends)."""
     return uuid.uuid4().hex
+
+
+# -- unit tests and end-to-end tests ------------------------------------------------------------------------
+# End-to-end tests need the trained model or start real servers (Rasa and the action server, the bot against
+# the fake Bot API, Chromium, `make run`). `make test` runs everything (CI too); `make test-fast` runs the rest,
+# `pytest -m "not e2e"`, in well under a minute and without training.
+E2E_FIXTURES = {"rasa_stack", "replicas"}
+E2E_MODULES = {"test_supervisor", "test_scale_out", "test_stories", "test_webchat", "test_telegram",
+               "test_telegram_security", "test_staff", "test_handoff", "test_conversation", "test_referral_conversation",
+               "test_operations", "test_secrets", "test_input_limits", "test_rasa_speedups", "test_language",
+               "test_privacy"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
