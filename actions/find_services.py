@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import referrals
+from contract.metadata import LAT, LON
 from referral_directory import Point
 
 
@@ -15,7 +16,7 @@ def _gps_point(tracker: Tracker) -> Optional[Point]:
     """A location the user shared: the bot sends it as message metadata {"lat": .., "lon": ..}."""
     metadata = tracker.latest_message.get("metadata") or {}
     try:
-        return Point(float(metadata["lat"]), float(metadata["lon"]))
+        return Point(float(metadata[LAT]), float(metadata[LON]))
     except (KeyError, TypeError, ValueError):
         return None
 

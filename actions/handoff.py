@@ -7,7 +7,7 @@ words, see content/handoff.yml), the district if one was given, and the language
 after the offer (the rules route it here) shares anything: the reply then carries
 ``{"handoff": {"summary": ..., "lang": ...}}`` as a custom payload, which the Telegram front end
 (bot/handoff.py) posts to the staff chat. The front end says whether a staff chat exists with the
-message metadata ``{"handoff_available": true}``; without it (web chat, console, no STAFF_CHAT_ID)
+message metadata ``{HANDOFF_AVAILABLE: true}`` (contract/metadata.py); without it (web chat, console, no STAFF_CHAT_ID)
 the user gets the helplines instead of an offer.
 """
 from __future__ import annotations
@@ -22,11 +22,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_book import CONTENT_DIR
 from actions.referrals import origin_from_slot
+from contract.metadata import HANDOFF_AVAILABLE
 from referral_directory import Place, gazetteer
 
 DISTRESS_INTENTS = ("emergency", "psychosocial_support")
 DISTRESS_OFFER_AT = 2  # distress messages in one session before a counsellor is offered
-METADATA_KEY = "handoff_available"
+METADATA_KEY = HANDOFF_AVAILABLE  # set by bot/handoff.py
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ import yaml
 
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
+from contract import location_slot
 from referral_directory import gazetteer, geo, upazila_offices
 from referral_directory.places import STORED_DECIMALS, AbroadPlace
 from safety.text import TO_BANGLA_DIGITS
@@ -80,26 +81,25 @@ def gazetteer_place(level: str, value: str) -> Optional[Place]:
 
 
 def slot_value(origin: Union[Place, Point]) -> str:
-    """What the `location` slot keeps, so that a later "and legal aid?" finds the same place exactly."""
+    """What the `location` slot keeps (layout: contract/location_slot.py), so that a later "and legal aid?"
+    finds the same place exactly."""
     if isinstance(origin, Point):
         coarse = origin.coarse()  # the exact position answered this message; the slot keeps ~1 km
-        return f"point:{coarse.lat:.{STORED_DECIMALS}f},{coarse.lon:.{STORED_DECIMALS}f}"
+        return location_slot.point(coarse.lat, coarse.lon, STORED_DECIMALS)
     if origin.level == "division":
-        return f"place:division:{origin.division}"
+        return location_slot.place("division", origin.division)
     if origin.upazila:
-        return f"place:upazila:{origin.district}/{origin.upazila}"
-    return f"place:district:{origin.district}"
+        return location_slot.place("upazila", f"{origin.district}/{origin.upazila}")
+    return location_slot.place("district", origin.district)
 
 
 def origin_from_slot(value: Optional[str]) -> Optional[Union[Place, Point]]:
-    kind, _, rest = (value or "").partition(":")
-    if kind == "point":
-        lat, _, lon = rest.partition(",")
-        return Point(float(lat), float(lon))
-    if kind == "place":
-        level, _, name = rest.partition(":")
-        return gazetteer_place(level, name)
-    return None
+    slot = location_slot.parse(value)
+    if slot is None:
+        return None
+    if slot.kind == "point":
+        return Point(slot.lat, slot.lon)
+    return gazetteer_place(slot.level, slot.name)
 
 
 def place_name(place: Place, lang: str) -> str:

@@ -9,7 +9,8 @@ import asyncio
 import sys
 import uuid
 
-from bot.limits import clip_text
+from contract.limits import clip_text
+from contract.metadata import LAT, LON
 from bot.messages import messages
 from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
@@ -56,7 +57,7 @@ async def chat() -> None:
                 elif text.lower().startswith("/gps"):
                     lat, _, lon = text[4:].strip().partition(",")
                     replies = await rasa.reply(sender, "/inform_location", payload=True,
-                                               metadata={"lat": float(lat), "lon": float(lon)})
+                                               metadata={LAT: float(lat), LON: float(lon)})
                 elif text.split()[0].lower() in COMMANDS:
                     replies = await rasa.reply(sender, COMMANDS[text.split()[0].lower()], payload=True)
                 else:

@@ -15,11 +15,11 @@ from functools import lru_cache
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
-from bot.settings import VAR_DIR
+from contract.paths import tracker_db_url
 from bot.trends import TrendStore
 
 logger = logging.getLogger(__name__)
-TRACKER_DB_URL = os.environ.get("TRACKER_DB_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}")
+TRACKER_DB_URL = tracker_db_url()
 RETENTION_DAYS = float(os.environ.get("RETENTION_DAYS", "30"))
 
 

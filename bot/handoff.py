@@ -31,11 +31,12 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 
 from bot.chat_memory import remember
 from bot.messages import messages
+from contract.metadata import HANDOFF_AVAILABLE
 
 logger = logging.getLogger(__name__)
 
 TTL_S = 48 * 3600
-METADATA_KEY = "handoff_available"  # read by actions/handoff.py
+METADATA_KEY = HANDOFF_AVAILABLE  # read by actions/handoff.py
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed by staff
 HANDLER_GROUP = -1  # before the user-facing handlers: staff-chat messages never reach Rasa
 

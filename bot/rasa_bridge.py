@@ -25,10 +25,10 @@ from typing import Any, Optional
 import aiohttp
 
 from bot import metrics
-from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
+from contract.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.messages import messages
-from bot.settings import (RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL,
-                          RASA_WEBHOOK_SECRET_HEADER, rasa_webhook_secret)
+from bot.settings import RASA_MAX_CONCURRENT, RASA_QUEUE_WAIT_S, RASA_TIMEOUT_S, RASA_URL
+from contract.secrets import RASA_WEBHOOK_SECRET_HEADER, rasa_webhook_secret
 from safety.crisis import default_detector
 from safety.text import normalize_text
 
@@ -118,7 +118,7 @@ class RasaBridge:
                     metadata: Optional[dict] = None) -> list[dict[str, Any]]:
         """Rasa's replies; when Rasa is busy, unavailable or says nothing, the apology with the
         emergency numbers instead, so that no front end ever leaves a user in silence. Text and payloads
-        are cut to bot.limits' caps first: every front end goes through here."""
+        are cut to contract.limits' caps first: every front end goes through here."""
         message = clip_text(message, MAX_PAYLOAD_CHARS if payload else MAX_TEXT_CHARS)
         started = time.monotonic()
         outcome, text = "answered", None

@@ -32,6 +32,7 @@ from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.ratelimit import RateLimiter
 from bot.settings import RASA_URL, SecretMissing, check_sender_id_secret, local_secret
+from contract.metadata import LAT, LON
 from bot.telegram_request import AiohttpRequest
 from safety.crisis import default_detector
 from safety.text import normalize_text
@@ -212,7 +213,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     location = update.effective_message.location
     await send_text(update, context, "📍", reply_markup=ReplyKeyboardRemove())
     await ask_rasa(update, context, "/inform_location", payload=True,
-                   metadata={"lat": location.latitude, "lon": location.longitude})
+                   metadata={LAT: location.latitude, LON: location.longitude})
 
 
 async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -35,6 +35,7 @@ from sqlalchemy import (Column, Date, Float, Integer, MetaData, String, Table, a
 from sqlalchemy.engine import Connection, Engine
 
 from bot.settings import ROOT
+from contract import location_slot
 from referral_directory import gazetteer
 from referral_directory.geo import district_at, valid_coordinates
 
@@ -146,22 +147,16 @@ def week_end(week: dt.date) -> dt.datetime:
 
 
 def district_of(slot_value: object) -> Optional[str]:
-    """The district of a `location` slot value (see actions/referrals.slot_value); None when it names no
+    """The district of a `location` slot value (contract/location_slot.py); None when it names no
     district (a division only, or a value this code does not know)."""
-    kind, _, rest = str(slot_value or "").partition(":")
-    if kind == "point":
-        try:
-            lat, lon = (float(x) for x in rest.split(","))
-        except ValueError:
+    slot = location_slot.parse(slot_value)
+    if slot is None:
+        return None
+    if slot.kind == "point":
+        if not valid_coordinates(slot.lat, slot.lon):
             return None
-        if not valid_coordinates(lat, lon):
-            return None
-        return district_at(lat, lon) or ABROAD
-    if kind == "place":
-        level, _, name = rest.partition(":")
-        district = name.partition("/")[0] if level in ("district", "upazila") else None
-        return district if district in gazetteer.load().districts else None
-    return None
+        return district_at(slot.lat, slot.lon) or ABROAD
+    return slot.district if slot.district in gazetteer.load().districts else None
 
 
 # -- storage --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot import metrics, staff
-from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
+from contract.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.logs import configure_logging
 from bot.messages import messages
 from bot.ops import add_ops_routes

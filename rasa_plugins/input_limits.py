@@ -1,7 +1,7 @@
 """A length cap on the text Rasa's REST webhook accepts (POST /webhooks/rest/webhook).
 
 Why: the webhook had no cap, and work inside Rasa grows with the text. Every front end already cuts
-messages to bot.limits.MAX_TEXT_CHARS (Telegram's own limit); this holds for anything else that posts
+messages to contract.limits.MAX_TEXT_CHARS (Telegram's own limit); this holds for anything else that posts
 to the webhook too. Longer text is cut, not refused, so a long message still gets its answer (and a
 crisis phrase at its start still gets the emergency numbers).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from bot.limits import MAX_TEXT_CHARS, clip_text
+from contract.limits import MAX_TEXT_CHARS, clip_text
 
 
 def apply() -> None:

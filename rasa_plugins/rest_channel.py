@@ -18,7 +18,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.settings import RASA_WEBHOOK_SECRET_HEADER, rasa_webhook_secret
+from contract.secrets import RASA_WEBHOOK_SECRET_HEADER, rasa_webhook_secret
 
 
 class SecretRestInput(RestInput):

@@ -41,17 +41,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
+from contract.paths import tracker_db_url
 from referral_directory.places import coarsen_positions
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 Stamp = Tuple[Optional[int], int]  # (highest event id, number of events) of one conversation
-
-
-def tracker_db_url() -> str:
-    var = Path(os.environ.get("VAR_DIR", ROOT / "var"))
-    return os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var / 'tracker.db'}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

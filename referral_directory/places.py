@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
+from contract.metadata import LAT, LON
+
 LEVELS = ("division", "district", "upazila")
 # A shared GPS position is used at full precision only to answer the message that carries it; whatever
 # keeps it (the `location` slot, Rasa's stored events) keeps it rounded to 2 decimals, about 1 km.
@@ -29,8 +31,8 @@ def coarsen_positions(value: Any) -> None:
     """Round, in place, every {"lat": .., "lon": ..} pair inside ``value`` (dicts and lists, nested) to
     STORED_DECIMALS: message metadata carries a shared location so, and Rasa stores it."""
     if isinstance(value, dict):
-        if isinstance(value.get("lat"), (int, float)) and isinstance(value.get("lon"), (int, float)):
-            value["lat"], value["lon"] = round(value["lat"], STORED_DECIMALS), round(value["lon"], STORED_DECIMALS)
+        if isinstance(value.get(LAT), (int, float)) and isinstance(value.get(LON), (int, float)):
+            value[LAT], value[LON] = round(value[LAT], STORED_DECIMALS), round(value[LON], STORED_DECIMALS)
         for inner in value.values():
             coarsen_positions(inner)
     elif isinstance(value, list):

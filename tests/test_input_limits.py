@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS
+from contract.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS
 from bot.rasa_bridge import RasaBridge
 from tests.stack import RasaStack
 from tests.test_telegram_security import RecordingRasa

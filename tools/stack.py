@@ -23,7 +23,8 @@ from typing import Optional
 
 from bot.conversations import ConversationStore
 from bot.ops import GAVE_UP, RESTARTING, RUNNING, SUPERVISOR_STATUS_ENV, write_supervisor_status
-from bot.settings import VAR_DIR, SecretMissing, check_sender_id_secret, local_secret
+from contract.paths import VAR_DIR
+from contract.secrets import SecretMissing, check_sender_id_secret, local_secret
 from tools.model import ROOT, model_path
 
 LOGS = VAR_DIR / "logs"

@@ -1,0 +1,51 @@
+"""The folders are the layers of the data flow, Telegram -> bot/ -> Rasa (rasa_plugins/, nlu_components/)
+-> actions/ -> knowledge/, referral_directory/, safety/, with contract/ (what the processes agree on) at the
+bottom: a lower layer never imports a higher one (checked on the import statements of every module)."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tools.model import ROOT
+
+# package -> packages of ours it must never import
+FORBIDDEN = {
+    "contract": {"bot", "actions", "rasa_plugins", "nlu_components", "knowledge", "referral_directory", "safety", "tools"},
+    "referral_directory": {"bot", "actions", "rasa_plugins", "nlu_components", "knowledge", "tools"},
+    "safety": {"bot", "actions", "rasa_plugins", "nlu_components", "knowledge", "tools"},
+    "knowledge": {"bot", "actions", "rasa_plugins", "nlu_components", "tools"},
+    "actions": {"bot", "rasa_plugins", "nlu_components", "tools"},
+    "nlu_components": {"bot", "actions", "rasa_plugins", "tools"},
+    "rasa_plugins": {"bot", "actions", "tools"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", FORBIDDEN)
+def test_a_lower_layer_never_imports_a_higher_one(package: str) -> None:
+    offenders = {str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+                 for path in (ROOT / package).rglob("*.py")}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_each_shared_format_has_one_home() -> None:
+    """The location slot's layout, the metadata keys and the tracker database are written in contract/ only."""
+    patterns = {'f"point:': "contract/location_slot.py", 'f"place:': "contract/location_slot.py",
+                '"handoff_available"': "contract/metadata.py", "'tracker.db'": "contract/paths.py"}
+    for pattern, home in patterns.items():
+        found = [str(p.relative_to(ROOT)) for d in ("bot", "actions", "rasa_plugins", "referral_directory", "knowledge",
+                                                     "contract", "tools")
+                 for p in (ROOT / d).rglob("*.py") if pattern in p.read_text(encoding="utf-8")]
+        assert found == [home], (pattern, found)
