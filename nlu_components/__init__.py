@@ -3,6 +3,6 @@
 Referenced from config.yml by module path. ``language.py`` is plain Python (no Rasa imports).
 """
 
-from nlu_components import rasa_speedups
+import rasa_patches
 
-rasa_speedups.apply()  # measured fixes inside Rasa's own per-message path; see rasa_speedups.py
+rasa_patches.apply_all()  # our changes inside Rasa, checked against its version first; see rasa_patches/

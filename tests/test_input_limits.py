@@ -43,7 +43,7 @@ async def test_the_bridge_cuts_text_and_payloads(rasa_stack: RasaStack) -> None:
 def test_the_webhook_patch_checks_what_it_patches(monkeypatch: pytest.MonkeyPatch) -> None:
     from rasa.core.channels.rest import RestInput
 
-    from rasa_plugins import input_limits
+    from rasa_patches import input_limits
 
     monkeypatch.delattr(RestInput, "_extract_message")
     with pytest.raises(RuntimeError, match="_extract_message"):

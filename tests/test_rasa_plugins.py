@@ -14,7 +14,7 @@ from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa_plugins.lock_store import EnvLockStore
-from rasa_plugins.log_privacy import REDACTED, apply, redact_user_data
+from rasa_patches.log_privacy import REDACTED, apply, redact_user_data
 from rasa_plugins.tracker_store import CachedSQLTrackerStore
 from tools.model import ROOT
 
@@ -226,7 +226,7 @@ def test_user_data_is_redacted_from_rasa_logs() -> None:
 def test_templates_fill_slots_but_leave_button_payloads_alone() -> None:
     from rasa.core.nlg import interpolator
 
-    from rasa_plugins import templates
+    from rasa_patches import templates
 
     templates.apply()
     response = {"text": "You are in {district}. Unknown {nothing} stays.",

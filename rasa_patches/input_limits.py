@@ -18,7 +18,7 @@ def apply() -> None:
 
     original = getattr(RestInput, "_extract_message", None)
     if original is None or not callable(original):
-        raise RuntimeError("rasa_plugins.input_limits: RestInput._extract_message not found in this Rasa version")
+        raise RuntimeError("rasa_patches.input_limits: RestInput._extract_message not found in this Rasa version")
     if getattr(original, "_clipped", False):
         return
 

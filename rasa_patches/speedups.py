@@ -1,5 +1,4 @@
-"""Two measured fixes for per-message costs inside stock Rasa 3.6, applied when the Rasa server
-loads our components (this module is imported by nlu_components/__init__.py).
+"""Two measured fixes for per-message costs inside stock Rasa 3.6 (applied by rasa_patches.apply_all).
 
 Profiling the REST webhook with py-spy (see the issue notes) showed:
 1. RemoteAction._validate_action_result builds a new jsonschema validator from the full response
@@ -8,7 +7,9 @@ Profiling the REST webhook with py-spy (see the issue notes) showed:
 2. Event.resolve_by_type walks the Event class tree (all_subclasses) for every stored event when a
    tracker is loaded, so loading cost grows with conversation length. The subclasses are fixed once
    Rasa is imported; we look them up in a dictionary built once per event type name.
-Both patches are idempotent and keep Rasa's behaviour; tests/test_rasa_speedups.py checks that.
+Both patches are idempotent and keep Rasa's behaviour, including which error a failed validation raises
+(jsonschema's best_match, as stock Rasa's ``validate``); tests/test_rasa_speedups.py and
+tests/test_rasa_patches.py check that.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def apply() -> None:
 
 def _patch_action_validation() -> None:
     from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL
@@ -42,7 +44,9 @@ def _patch_action_validation() -> None:
 
     def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
         try:
-            compiled().validate(result)
+            error = best_match(compiled().iter_errors(result))  # what jsonschema.validate raises, as stock Rasa
+            if error is not None:
+                raise error
             return True
         except ValidationError as e:
             e.message += (
