@@ -15,7 +15,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer_book import CONTENT_DIR
 from actions.referrals import origin_from_slot
 from contract.metadata import HANDOFF_AVAILABLE
+from contract.text import read_yaml
 from referral_directory import Place, gazetteer
 
 DISTRESS_INTENTS = ("emergency", "psychosocial_support")
@@ -32,8 +32,7 @@ METADATA_KEY = HANDOFF_AVAILABLE  # set by bot/handoff.py
 
 @lru_cache(maxsize=1)
 def content() -> dict:
-    with open(CONTENT_DIR / "handoff.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(CONTENT_DIR / "handoff.yml")
 
 
 def session_events(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:

@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
-import yaml
 
 from actions.answer_book import CONTENT_DIR, answer_book
 from referral_directory import Directory, Place, Point
 from contract import location_slot
+from contract.text import read_yaml
 from referral_directory import gazetteer, geo, upazila_offices
 from referral_directory.places import STORED_DECIMALS, AbroadPlace
 from safety.text import TO_BANGLA_DIGITS
@@ -40,8 +40,7 @@ class Reply:
 
 @lru_cache(maxsize=1)
 def content() -> dict:
-    with open(CONTENT_DIR / "referrals.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(CONTENT_DIR / "referrals.yml")
 
 
 @lru_cache(maxsize=1)

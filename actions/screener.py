@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import referrals
 from actions.answer_book import CONTENT_DIR
+from contract.text import read_yaml
 
 QUESTIONS = ("child", "pregnant", "mother", "disability")
 INTENT = "social_screener"
@@ -24,8 +24,7 @@ INTENT = "social_screener"
 
 @lru_cache(maxsize=1)
 def schemes_content() -> dict:
-    with open(CONTENT_DIR / "schemes.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(CONTENT_DIR / "schemes.yml")
 
 
 def parse_answers(value: Optional[str]) -> dict[str, str]:

@@ -20,18 +20,18 @@ from sqlalchemy.engine import Engine
 
 from bot.conversations import TRACKER_DB_URL
 from bot.settings import VAR_DIR
+from contract.text import TO_BANGLA_DIGITS
 from bot.trends import DHAKA, FINALISE_AFTER, OTHER, UNKNOWN, Cell, TrendStore, content, district_label, min_cell, \
     publish, topic_label, week_end, week_of
 
 MAX_TEXT = 3500  # a Telegram message holds 4,096 characters; leave room
 REPORT_WEEKS = 4
 CSV_COLUMNS = ["week", "week_status", "topic", "topic_en", "topic_bn", "district", "district_bn", "conversations"]
-BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
 def _t(key: str, lang: str, **values: object) -> str:
     text = content()["texts"][key][lang].format(**values)
-    return text.translate(BANGLA_DIGITS) if lang == "bn" else text
+    return text.translate(TO_BANGLA_DIGITS) if lang == "bn" else text
 
 
 def today(now: Optional[dt.datetime] = None) -> dt.date:
@@ -146,7 +146,7 @@ def trends_text(lang: str = "en", since: Optional[dt.date] = None, *, db: Union[
         top = sorted(by_district[topic].items(), key=lambda kv: (-kv[1], kv[0]))[:2]
         if top:
             items = ", ".join(f"{district_label(d, lang)} {n}" for d, n in top)
-            line += _t("districts", lang, items=items.translate(BANGLA_DIGITS) if lang == "bn" else items)
+            line += _t("districts", lang, items=items.translate(TO_BANGLA_DIGITS) if lang == "bn" else items)
         lines.append(line)
     return "\n".join(lines)
 

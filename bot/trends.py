@@ -23,19 +23,18 @@ import hmac
 import json
 import logging
 import secrets
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional, Union
 
-import yaml
 from sqlalchemy import (Column, Date, Float, Integer, MetaData, String, Table, and_, column, create_engine,
                         delete, func, inspect, or_, select, table, update)
 from sqlalchemy.engine import Connection, Engine
 
 from bot.settings import ROOT
 from contract import location_slot
+from contract.text import read_yaml
 from referral_directory import gazetteer
 from referral_directory.geo import district_at, valid_coordinates
 
@@ -89,8 +88,7 @@ events = table("events", column("sender_id"), column("type_name"), column("times
 @lru_cache(maxsize=1)
 def content() -> dict:
     """content/trends.yml, NFC-normalised (labels are shown to staff in Bangla and English)."""
-    with open(CONTENT_FILE, encoding="utf-8") as fh:
-        return yaml.safe_load(unicodedata.normalize("NFC", fh.read()))
+    return read_yaml(CONTENT_FILE)
 
 
 def min_cell() -> int:

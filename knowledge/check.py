@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import unicodedata
 from pathlib import Path
 from typing import Optional
 
 from knowledge.kb import (FORMS, HELD_OUT_DIR, KNOWLEDGE_INTENTS, LANGUAGES, ROOT, KnowledgeBase, read_yaml)
-from safety.text import BANGLA_DIGITS, canonical
+from contract.text import BANGLA_DIGITS, nfc
+from safety.text import canonical
 
 HOTLINES_CSV = ROOT / "referral_directory" / "data" / "hotlines.csv"
 HELPLINES_YML = ROOT / "content" / "helplines.yml"
@@ -30,7 +30,7 @@ _BANGLA_DIGIT = re.compile(r"[০-৯]")
 
 def phone_like_numbers(text: str) -> set[str]:
     """Digit runs that could be dialled: 3+ digits, except years (1900-2099) and money amounts."""
-    text = _AMOUNT.sub(" ", unicodedata.normalize("NFC", text).translate(BANGLA_DIGITS))
+    text = _AMOUNT.sub(" ", nfc(text).translate(BANGLA_DIGITS))
     found = set()
     for match in _NUMBER.finditer(text):
         for token in match.group().split(" "):

@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 
 import yaml
 
+from contract.text import read_yaml as shared_read_yaml
 from safety.text import normalize_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,9 @@ KNOWLEDGE_INTENTS = (
 
 
 def read_yaml(path: Path) -> dict:
-    """A YAML file as a dict, every string NFC-normalised (Bangla arrives in both Unicode forms)."""
-    with open(path, encoding="utf-8") as fh:
-        return _nfc(yaml.safe_load(fh) or {})
+    """A content file (contract.text.read_yaml: NFC) with each line of every string trimmed to single spaces,
+    so that example questions compare as typed."""
+    return _nfc(shared_read_yaml(path))
 
 
 def _nfc(value):

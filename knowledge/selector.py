@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-import yaml
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from contract.text import read_yaml
 from knowledge.kb import KB_DIR, KNOWLEDGE_INTENTS, ROOT, Item, KnowledgeBase, content_hash, knowledge_base
 from safety.features import CompiledFeatures, prepare, vectorizer
 
@@ -79,11 +79,10 @@ def none_examples(nlu_dir: Path = NLU_DIR) -> list[str]:
     """Training messages of the intents that are not knowledge questions."""
     texts = []
     for path in sorted(nlu_dir.glob("*.yml")):
-        with open(path, encoding="utf-8") as fh:
-            for block in (yaml.safe_load(fh) or {}).get("nlu") or []:
-                if block.get("intent") in NONE_INTENTS:
-                    texts += [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
-                              for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+        for block in read_yaml(path).get("nlu") or []:
+            if block.get("intent") in NONE_INTENTS:
+                texts += [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
+                          for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
     return texts
 
 

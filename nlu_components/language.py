@@ -10,8 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import yaml
 
+from contract.text import read_yaml
 from safety.text import collapse_repeats, normalize_text
 
 WORDS_FILE = Path(__file__).with_name("language_words.yml")
@@ -20,8 +20,7 @@ _WORD = re.compile(r"[a-z]+|[\u0980-\u09ff\u200c\u200d]+")
 
 @lru_cache(maxsize=1)
 def _words() -> dict:
-    with open(WORDS_FILE, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = read_yaml(WORDS_FILE)
     return {
         "banglish": frozenset(data["banglish"]) - frozenset(data["english"]),
         "english": frozenset(data["english"]),

@@ -1,26 +1,20 @@
 """Text normalisation shared by the resolver, the importer and the phone parser.
 
-Self-contained on purpose (the package imports nothing from the bot): NFC, Bangla digits, lower case,
+Imports nothing from the layers above (NFC and the digit tables come from contract/text.py): lower case,
 apostrophes dropped ("Cox's" -> "coxs"), other punctuation folded to spaces, and two lossy "loose" keys
 that let spelling variants meet: one for Bangla script, one (a consonant skeleton) for romanized Bangla.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import List
 
-BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+from contract.text import BANGLA_DIGITS, nfc  # noqa: F401  (one home: contract/text.py)
+
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _TOKEN = re.compile(r"[0-9a-z\u0980-\u09ff]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
-
-
-def nfc(text: str) -> str:
-    """NFC without zero-width characters: য় ড় ঢ় arrive in two encodings, NFC makes them one."""
-    return unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH)
 
 
 def fold(text: str) -> str:

@@ -27,11 +27,10 @@ from sqlalchemy.engine import Connection
 from . import gazetteer as gz
 from .categories import CATEGORIES
 from .models import Service, ServiceHistory
-from .text import BANGLA_DIGITS
+from contract.text import TO_BANGLA_DIGITS
 
 LANGS = ("en", "bn")
 REASONS = ("outdated", "unconfirmed", "unverified")  # stale() order: most urgent first
-_TO_BANGLA_DIGITS = {v: k for k, v in BANGLA_DIGITS.items()}
 COVERAGE_COLUMNS = ["division", "district", "district_bn", "category", "verified", "unverified",
                     "nationwide_verified", "covered"]
 
@@ -54,7 +53,7 @@ def _lang(lang: str) -> str:
 
 def _digits(value: Any, lang: str) -> str:
     s = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
-    return s.translate(_TO_BANGLA_DIGITS) if lang == "bn" else s
+    return s.translate(TO_BANGLA_DIGITS) if lang == "bn" else s
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:

@@ -7,14 +7,13 @@ the `emergency` intent and guarantees the emergency reply (999, 109, 1098). The 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import yaml
 
+from contract.text import nfc, read_yaml
 from safety.text import match_key, normalize_text
 
 TERMS_FILE = Path(__file__).with_name("crisis_terms.yml")
@@ -38,7 +37,7 @@ class CrisisDetector:
         self._whole = {match_key(m).strip() for m in terms.get("whole_message") or ()}
 
         def compile_(pattern: str) -> re.Pattern[str]:
-            expanded = unicodedata.normalize("NFC", _MACRO.sub(lambda m: macros[m.group(1)], pattern))
+            expanded = nfc(_MACRO.sub(lambda m: macros[m.group(1)], pattern))
             # A match starts at a word start (the key is padded with spaces) but may end
             # inside a word, so Bangla case endings and verb forms still match.
             return re.compile(" " + expanded)
@@ -54,8 +53,7 @@ class CrisisDetector:
 
     @classmethod
     def from_file(cls, path: Path = TERMS_FILE) -> "CrisisDetector":
-        with open(path, encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh))
+        return cls(read_yaml(path))
 
     def detect(self, text: Optional[str]) -> Optional[CrisisMatch]:
         """Return the first rule that marks ``text`` as a crisis, or None."""

@@ -6,11 +6,9 @@ teenagers stretch words ("bachaooo", "helppppp"). Everything that compares text 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-TO_BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")  # for counts, dates, distances: never phone numbers
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+from contract.text import BANGLA_DIGITS, TO_BANGLA_DIGITS, nfc  # noqa: F401  (one home: contract/text.py)
+
 _REPEATS = re.compile(r"(.)\1{2,}")
 _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")  # \w misses Bangla vowel signs; keep the whole block
 _SPACES = re.compile(r"\s+")
@@ -18,8 +16,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalize_text(text: str) -> str:
     """NFC, no zero-width characters, single spaces. Keeps the user's wording otherwise."""
-    text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", nfc(text)).strip()
 
 
 def collapse_repeats(text: str) -> str:

@@ -44,11 +44,15 @@ def test_a_lower_layer_never_imports_a_higher_one(package: str) -> None:
 
 
 def test_each_shared_format_has_one_home() -> None:
-    """The location slot's layout, the metadata keys and the tracker database are written in contract/ only."""
+    """The location slot's layout, the metadata keys, the tracker database, the digit tables, NFC and the YAML
+    reader are each written in one place in contract/."""
     patterns = {'f"point:': "contract/location_slot.py", 'f"place:': "contract/location_slot.py",
-                '"handoff_available"': "contract/metadata.py", "'tracker.db'": "contract/paths.py"}
+                '"handoff_available"': "contract/metadata.py", "'tracker.db'": "contract/paths.py",
+                # the digit tables, the NFC normaliser and the YAML reader
+                'maketrans("0123456789"': "contract/text.py", 'maketrans("০১২৩৪৫৬৭৮৯"': "contract/text.py",
+                'unicodedata.normalize("NFC"': "contract/text.py", "yaml.safe_load(": "contract/text.py"}
     for pattern, home in patterns.items():
-        found = [str(p.relative_to(ROOT)) for d in ("bot", "actions", "rasa_plugins", "referral_directory", "knowledge",
-                                                     "contract", "tools")
+        found = [str(p.relative_to(ROOT)) for d in ("bot", "actions", "rasa_plugins", "rasa_patches", "nlu_components",
+                                                     "referral_directory", "knowledge", "safety", "contract", "tools")
                  for p in (ROOT / d).rglob("*.py") if pattern in p.read_text(encoding="utf-8")]
         assert found == [home], (pattern, found)
