@@ -211,151 +211,196 @@ def _suggest_district(name: str) -> str:
     return f" (did you mean {' or '.join(names)}?)" if names else ""
 
 
-def validate_row(n: int, row: Dict[str, str], default_listed_on: Optional[dt.date] = None,
-                 today: Optional[dt.date] = None) -> Tuple[Optional[ServiceRecord], List[Problem]]:
-    """Check one row; returns (record or None, problems)."""
-    g = gz.load()
-    probs: List[Problem] = []
-    p = lambda col, msg: probs.append(Problem(n, col, msg))  # noqa: E731
-    for extra in [k for k in row if k.startswith("#extra")]:
-        p("", f"more cells than header columns (value {row[extra].strip()!r}) - check quoting")
-    for col, cell in row.items():
+@dataclass
+class _RowCheck:
+    """One row under check: its cells (trimmed on read) and the problems found so far, in column order."""
+
+    n: int
+    row: Dict[str, str]
+    problems: List[Problem] = field(default_factory=list)
+
+    def get(self, column: str) -> str:
+        return (self.row.get(column) or "").strip()
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.append(Problem(self.n, column, message))
+
+
+def _check_cells(c: _RowCheck) -> None:
+    """Cells beyond the header, and cells a spreadsheet would run as formulas."""
+    for extra in [k for k in c.row if k.startswith("#extra")]:
+        c.problem("", f"more cells than header columns (value {c.row[extra].strip()!r}) - check quoting")
+    for col, cell in c.row.items():
         if col not in PARSED_COLUMNS and not col.startswith("#extra") and formula_like(cell):
-            p(col, f"starts with {cell.lstrip(' ')[:1]!r}: a spreadsheet would run it as a formula "
-                   "(remove that first character, or start the text with a letter)")
-    get = lambda k: (row.get(k) or "").strip()  # noqa: E731
+            c.problem(col, f"starts with {cell.lstrip(' ')[:1]!r}: a spreadsheet would run it as a formula "
+                           "(remove that first character, or start the text with a letter)")
 
-    sid = _opt(get("id"))
+
+def _check_identity(c: _RowCheck) -> Tuple[Optional[str], str, Optional[str]]:
+    """(id, name_en, category)."""
+    sid = _opt(c.get("id"))
     if sid is not None and not _ID.match(sid):
-        p("id", f"{sid!r} is not a valid id (lower-case letters, digits, '-', '_', '.'; max 96)")
-    name_en = get("name_en")
+        c.problem("id", f"{sid!r} is not a valid id (lower-case letters, digits, '-', '_', '.'; max 96)")
+    name_en = c.get("name_en")
     if not name_en:
-        p("name_en", "required")
+        c.problem("name_en", "required")
     category = None
-    if not get("category"):
-        p("category", "required")
+    if not c.get("category"):
+        c.problem("category", "required")
     else:
-        category = categories.canonical(get("category"))
+        category = categories.canonical(c.get("category"))
         if category is None:
-            p("category", f"unknown category {get('category')!r} (allowed: {', '.join(categories.CATEGORIES)})")
-    vraw = get("verified").lower()
-    verified = None
-    if vraw in YES:
-        verified = True
-    elif vraw in NO:
-        verified = False
-    else:
-        p("verified", f"must be yes or no, got {get('verified')!r}")
-    source = get("source")
-    if not source and verified:
-        p("source", "required for verified rows (where the facts in this row come from)")
+            c.problem("category",
+                      f"unknown category {c.get('category')!r} (allowed: {', '.join(categories.CATEGORIES)})")
+    return sid, name_en, category
 
-    # place
+
+def _check_verification(c: _RowCheck) -> Tuple[Optional[bool], str]:
+    """(verified, source): a verified row must say where its facts come from."""
+    raw = c.get("verified").lower()
+    verified = True if raw in YES else False if raw in NO else None
+    if verified is None:
+        c.problem("verified", f"must be yes or no, got {c.get('verified')!r}")
+    source = c.get("source")
+    if not source and verified:
+        c.problem("source", "required for verified rows (where the facts in this row come from)")
+    return verified, source
+
+
+def _check_place(c: _RowCheck, g: gz.Gazetteer) -> Tuple[Optional[str], Optional[str], Optional[str], bool]:
+    """(division, district, upazila, nationwide), by the gazetteer's names and aliases."""
     district = upazila = division = None
     nationwide = False
-    draw, uraw, vdiv = get("district"), get("upazila"), get("division")
+    draw, uraw, vdiv = c.get("district"), c.get("upazila"), c.get("division")
     if draw.upper() == "ALL":
         nationwide = True
     elif draw:
         d = g.district_named(draw)
         if d is None:
-            p("district", f"unknown district {draw!r}{_suggest_district(draw)}")
+            c.problem("district", f"unknown district {draw!r}{_suggest_district(draw)}")
         else:
             district, division = d.name_en, d.division
     if uraw:
         if nationwide or not draw:
-            p("upazila", f"upazila {uraw!r} given without a district")
+            c.problem("upazila", f"upazila {uraw!r} given without a district")
         elif district:
             u = g.upazila_named(district, uraw)
             if u is None:
                 elsewhere = sorted({u2.district for u2 in g.upazilas.values()
                                     if fold(uraw) in (fold(u2.name_en), fold(u2.name_bn))})
                 hint = f" (it is in {', '.join(elsewhere)})" if elsewhere else ""
-                p("upazila", f"{uraw!r} is not an upazila of {district}{hint}")
+                c.problem("upazila", f"{uraw!r} is not an upazila of {district}{hint}")
             else:
                 upazila = u.name_en
     if vdiv:
         dv = next((x for x in g.divisions.values() if fold(vdiv) in {fold(x.name_en), fold(x.name_bn),
                                                                       *map(fold, x.aliases)}), None)
         if dv is None:
-            p("division", f"unknown division {vdiv!r}")
+            c.problem("division", f"unknown division {vdiv!r}")
         elif division and dv.name_en != division:
-            p("division", f"{district} is in {division} division, not {dv.name_en}")
+            c.problem("division", f"{district} is in {division} division, not {dv.name_en}")
         elif not division:
             division = dv.name_en
+    return division, district, upazila, nationwide
 
-    # phones
-    numbers, phone_problems = phones.parse_field(get("phone"))
-    for msg in phone_problems:
-        p("phone", msg)
 
-    # coordinates
+def _check_phones(c: _RowCheck) -> List[str]:
+    numbers, problems = phones.parse_field(c.get("phone"))
+    for message in problems:
+        c.problem("phone", message)
+    return numbers
+
+
+def _check_point(c: _RowCheck, g: gz.Gazetteer, district: Optional[str],
+                 upazila: Optional[str]) -> Tuple[Optional[float], Optional[float], Optional[str]]:
+    """(lat, lon, precision): a real point inside Bangladesh and near its district, else the upazila's or
+    district's point."""
     lat = lon = None
     precision = None
-    la, lo = get("lat"), get("lon")
+    la, lo = c.get("lat"), c.get("lon")
     if la or lo:
         try:
             lat, lon = float(la.translate(phones.BANGLA_DIGITS)), float(lo.translate(phones.BANGLA_DIGITS))
         except ValueError:
-            p("lat/lon", f"both must be decimal degrees, got lat={la!r} lon={lo!r}")
+            c.problem("lat/lon", f"both must be decimal degrees, got lat={la!r} lon={lo!r}")
         else:
             if not geo.valid_coordinates(lat, lon):
-                p("lat/lon", f"({lat}, {lon}) are not valid coordinates")
+                c.problem("lat/lon", f"({lat}, {lon}) are not valid coordinates")
             elif not geo.inside_bangladesh(lat, lon):
-                p("lat/lon", f"({lat}, {lon}) is outside Bangladesh")
+                c.problem("lat/lon", f"({lat}, {lon}) is outside Bangladesh")
             elif district:
                 hq = g.districts[district]
                 km = geo.haversine_km(lat, lon, hq.lat, hq.lon)
                 if km > MAX_KM_FROM_OWN_DISTRICT:
-                    p("lat/lon", f"({lat}, {lon}) is {km:.0f} km from the {district} HQ - wrong district?")
+                    c.problem("lat/lon", f"({lat}, {lon}) is {km:.0f} km from the {district} HQ - wrong district?")
             lat, lon = round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS)
             precision = "exact"
     if precision is None and district:
         lat, lon, precision = g.point_of(district, upazila)
+    return lat, lon, precision
 
-    # who it serves
-    serves = get("serves").lower().replace(",", "|").replace(" ", "")
-    if serves:
-        parts = [s for s in serves.split("|") if s]
-        bad = [s for s in parts if s not in categories.SERVES]
-        if bad:
-            p("serves", f"unknown value(s) {', '.join(bad)} (allowed: {', '.join(categories.SERVES)})")
-        serves = "|".join(parts)
-    else:
-        serves = categories.infer_serves(name_en)
 
-    # dates: when the source was published or read (listed_on), when staff confirmed it (confirmed_on)
+def _check_serves(c: _RowCheck, name_en: str) -> str:
+    """Who it serves ('|'-joined); inferred from the name when the cell is empty."""
+    serves = c.get("serves").lower().replace(",", "|").replace(" ", "")
+    if not serves:
+        return categories.infer_serves(name_en)
+    parts = [s for s in serves.split("|") if s]
+    bad = [s for s in parts if s not in categories.SERVES]
+    if bad:
+        c.problem("serves", f"unknown value(s) {', '.join(bad)} (allowed: {', '.join(categories.SERVES)})")
+    return "|".join(parts)
+
+
+def _check_dates(c: _RowCheck, verified: Optional[bool], default_listed_on: Optional[dt.date],
+                 today: Optional[dt.date]) -> Tuple[Optional[dt.date], Optional[dt.date]]:
+    """(listed_on, confirmed_on): when the source was published or read, when staff confirmed the contact."""
     def date_of(col: str) -> Optional[dt.date]:
-        if not get(col):
+        if not c.get(col):
             return None
         try:
-            day = dt.date.fromisoformat(get(col))
+            day = dt.date.fromisoformat(c.get(col))
         except ValueError:
-            p(col, f"must be a date YYYY-MM-DD, got {get(col)!r}")
+            c.problem(col, f"must be a date YYYY-MM-DD, got {c.get(col)!r}")
             return None
         if day > (today or dt.date.today()):
-            p(col, f"{day} is in the future")
+            c.problem(col, f"{day} is in the future")
         return day
 
     listed_on, confirmed_on = date_of("listed_on"), date_of("confirmed_on")
-    if get("listed_on"):
+    if c.get("listed_on"):
         if verified is False:
-            p("listed_on", "a date is given but verified is no")
+            c.problem("listed_on", "a date is given but verified is no")
     elif verified:
         if default_listed_on is None:
-            p("listed_on", "verified rows need the date their source was published or read (YYYY-MM-DD)")
+            c.problem("listed_on", "verified rows need the date their source was published or read (YYYY-MM-DD)")
         listed_on = default_listed_on
-    if get("confirmed_on") and verified is not True:
-        p("confirmed_on", "a confirmed contact is shown to users, so the row must be verified=yes (with its source)")
+    if c.get("confirmed_on") and verified is not True:
+        c.problem("confirmed_on",
+                  "a confirmed contact is shown to users, so the row must be verified=yes (with its source)")
     if verified is False:
         listed_on = confirmed_on = None
+    return listed_on, confirmed_on
 
-    if probs:
-        return None, probs
-    rec = ServiceRecord(n, sid, name_en, _opt(get("name_bn")), category, division, district, upazila, nationwide,
-                        _opt(get("address")), numbers, _opt(get("hours")), lat, lon, precision, serves, source,
-                        bool(verified), listed_on, confirmed_on, _opt(get("notes")))
-    return rec, []
+
+def validate_row(n: int, row: Dict[str, str], default_listed_on: Optional[dt.date] = None,
+                 today: Optional[dt.date] = None) -> Tuple[Optional[ServiceRecord], List[Problem]]:
+    """Check one row, one field group after another; returns (record or None, every problem found)."""
+    g = gz.load()
+    c = _RowCheck(n, row)
+    _check_cells(c)
+    sid, name_en, category = _check_identity(c)
+    verified, source = _check_verification(c)
+    division, district, upazila, nationwide = _check_place(c, g)
+    numbers = _check_phones(c)
+    lat, lon, precision = _check_point(c, g, district, upazila)
+    serves = _check_serves(c, name_en)
+    listed_on, confirmed_on = _check_dates(c, verified, default_listed_on, today)
+    if c.problems:
+        return None, c.problems
+    return ServiceRecord(n, sid, name_en, _opt(c.get("name_bn")), category, division, district, upazila, nationwide,
+                         _opt(c.get("address")), numbers, _opt(c.get("hours")), lat, lon, precision, serves, source,
+                         bool(verified), listed_on, confirmed_on, _opt(c.get("notes"))), []
 
 
 def validate(header: Sequence[str], rows: Iterable[Tuple[int, Dict[str, str]]],

@@ -55,6 +55,8 @@ def test_rasa_validates_an_action_result_with_the_compiled_schema_and_stock_erro
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
+    from tests.local_server import serve
+
     bodies = iter([{"events": [{"event": "slot", "name": "language", "value": "en"}], "responses": []},
                    {"events": "not a list", "responses": []}])
 
@@ -62,26 +64,17 @@ def test_rasa_validates_an_action_result_with_the_compiled_schema_and_stock_erro
         return web.json_response(next(bodies))
 
     async def run_twice() -> list:
-        app = web.Application()
-        app.router.add_post("/webhook", action_server)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
         domain = Domain.from_dict({"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}})
-        action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
         tracker = DialogueStateTracker("s", domain.slots)
         outcomes = []
-        try:
+        async with serve(action_server) as url:
+            action = RemoteAction("action_x", EndpointConfig(url))
             for _ in range(2):
                 try:
                     outcomes.append(await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
                                                      tracker, domain))
                 except Exception as exc:  # noqa: BLE001 (what Rasa raises is the point)
                     outcomes.append(exc)
-        finally:
-            await runner.cleanup()
         return outcomes
 
     good, bad = asyncio.run(run_twice())
@@ -110,8 +103,8 @@ def test_rasa_fills_response_templates_with_our_interpolator(monkeypatch) -> Non
     assert interpolator.interpolate_text is templates.interpolate_text
     calls = spy(monkeypatch, interpolator, "interpolate_text")
     domain = Domain.from_dict({"slots": {"name": {"type": "text", "mappings": [{"type": "custom"}]}},
-                               "responses": {"utter_x": [{"text": "hello {name}",
-                                                          "buttons": [{"title": "EN", "payload": '/set_language{"language": "en"}'}]}]}})
+                               "responses": {"utter_x": [{"text": "hello {name}", "buttons": [
+                                   {"title": "EN", "payload": '/set_language{"language": "en"}'}]}]}})
     tracker = DialogueStateTracker.from_dict("s", [{"event": "slot", "name": "name", "value": "Mitu"}], domain.slots)
     out = asyncio.run(TemplatedNaturalLanguageGenerator(domain.responses).generate("utter_x", tracker, "rest"))
     assert out["text"] == "hello Mitu" and out["buttons"][0]["payload"] == '/set_language{"language": "en"}'

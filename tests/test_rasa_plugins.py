@@ -155,6 +155,7 @@ def test_rasa_logs_only_the_type_of_an_action_server_error(tmp_path: Path) -> No
     from rasa.utils.endpoints import EndpointConfig
 
     from safety.redaction import REDACT_RECORDS, install_stdlib_filter
+    from tests.local_server import serve
 
     words = "he beats me every night"
 
@@ -163,23 +164,15 @@ def test_rasa_logs_only_the_type_of_an_action_server_error(tmp_path: Path) -> No
                                   "request_body": {"tracker": {"latest_message": {"text": words}}}}, status=500)
 
     async def run_and_log() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", action_server)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
         domain = Domain.load(str(ROOT / "domain.yml"))
         tracker = DialogueStateTracker.from_events("child-h", [UserUttered(words)])
-        try:
-            await RemoteAction("action_answer", EndpointConfig(f"http://127.0.0.1:{port}/webhook")).run(
-                CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
-        except Exception:  # what rasa.core.processor does with it
-            logging.getLogger("rasa.core.processor").exception(
-                "Encountered an exception while running action 'action_answer'.")
-        finally:
-            await runner.cleanup()
+        async with serve(action_server) as url:
+            try:
+                await RemoteAction("action_answer", EndpointConfig(url)).run(
+                    CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+            except Exception:  # what rasa.core.processor does with it
+                logging.getLogger("rasa.core.processor").exception(
+                    "Encountered an exception while running action 'action_answer'.")
 
     out = io.StringIO()
     handler = logging.StreamHandler(out)
