@@ -137,7 +137,7 @@ def staff_chat_from_env() -> Optional[int]:
 
 
 def desk_of(context: ContextTypes.DEFAULT_TYPE) -> HandoffDesk:
-    return context.bot_data["handoff"]
+    return context.bot_data.handoff
 
 
 def in_staff_chat(update: Update, desk: HandoffDesk) -> bool:
@@ -181,7 +181,7 @@ async def on_reply_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 def register(app: Application, staff_chat_id: Optional[int] = None) -> HandoffDesk:
     """Install the desk (STAFF_CHAT_ID unless given) and the staff-chat handlers, before the user handlers."""
     desk = HandoffDesk(staff_chat_id if staff_chat_id is not None else staff_chat_from_env())
-    app.bot_data["handoff"] = desk
+    app.bot_data.handoff = desk
     app.add_handler(CommandHandler("reply", on_reply_command), group=HANDLER_GROUP)
     if desk.available:
         app.add_handler(MessageHandler(filters.Chat(desk.staff_chat_id) & ~filters.COMMAND, on_staff_chat_reply),

@@ -32,6 +32,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 from bot.chat_memory import remember
 from bot.messages import messages
 from bot.privacy import sender_id
+from bot.state import BotState
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def staff_ids_from_env() -> frozenset[str]:
 
 def is_staff(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
     """Whether this Telegram user is on the allowlist (compared as keyed hashes; raw ids are never kept)."""
-    ids: frozenset[str] = context.bot_data.get("staff_ids", frozenset())
+    ids: frozenset[str] = context.bot_data.staff_ids
     return bool(ids) and sender_id("telegram", user_id) in ids
 
 
@@ -178,16 +179,15 @@ def import_reply(report_: Any) -> str:
 
 # -- Telegram -----------------------------------------------------------------------------------------
 
-async def directory_of(bot_data: dict) -> Any:
+async def directory_of(state: BotState) -> Any:
     """The front end's own Directory (same database as the action server: ``directory_url``, else
-    DATABASE_URL), opened once, on first use. ``bot_data``: the Telegram bot's, or the web chat's state."""
-    lock = bot_data.setdefault("directory_lock", asyncio.Lock())
-    async with lock:
-        if bot_data.get("directory") is None:
+    DATABASE_URL), opened once, on first use."""
+    async with state.directory_lock:
+        if state.directory is None:
             from referral_directory import Directory
 
-            bot_data["directory"] = await asyncio.to_thread(Directory.open, bot_data.get("directory_url"))
-    return bot_data["directory"]
+            state.directory = await asyncio.to_thread(Directory.open, state.directory_url)
+    return state.directory
 
 
 async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,7 +207,7 @@ async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         directory = await directory_of(context.bot_data)
         await context.bot.send_message(chat_id, await asyncio.to_thread(find_text, directory, args, lang))
     elif command == "report":
-        conversations = context.bot_data.get("conversations")
+        conversations = context.bot_data.conversations
         await context.bot.send_message(chat_id, await report(lang, getattr(conversations, "engine", None)))
     elif command == "stale":
         directory = await directory_of(context.bot_data)
@@ -283,9 +283,9 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 def register(app: Application, directory_url: Optional[str] = None, staff_ids: Optional[frozenset] = None) -> None:
     """Install the allowlist (STAFF_IDS unless given) and the staff handlers, before the user handlers.
     The "unknown command" handler is added by build_application after every other command."""
-    app.bot_data["staff_ids"] = staff_ids if staff_ids is not None else staff_ids_from_env()
-    app.bot_data["directory_url"] = directory_url
-    app.bot_data["directory"] = None
+    app.bot_data.staff_ids = staff_ids if staff_ids is not None else staff_ids_from_env()
+    app.bot_data.directory_url = directory_url
+    app.bot_data.directory = None
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(list(STAFF_COMMANDS), on_staff_command, filters=private), group=HANDLER_GROUP)
     app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)") & private,
@@ -312,7 +312,7 @@ async def web_command(state: dict, sender: str, text: str, lang: str = "en") -> 
         return [{"text": help_text()}]
     if command == "report":
         return [{"text": await report(lang)}]
-    directory = await directory_of(state)
+    directory = await directory_of(state.setdefault("directory", BotState()))  # DATABASE_URL, opened once
     if command == "find":
         return [{"text": await asyncio.to_thread(find_text, directory, args, lang)}]
     if command == "stale":

@@ -32,6 +32,7 @@ from bot.privacy import sender_id
 from bot.rasa_bridge import RasaBridge
 from bot.ratelimit import RateLimiter
 from bot.settings import RASA_URL, SecretMissing, check_sender_id_secret, local_secret
+from bot.state import BotState
 from contract.metadata import LAT, LON
 from bot.telegram_request import AiohttpRequest
 from safety.crisis import default_detector
@@ -86,7 +87,7 @@ async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     The first refused message of a burst gets the "slow down" notice with the emergency numbers."""
     if not is_private(update) or update.effective_user is None or is_crisis_update(update):
         return True
-    limiter: RateLimiter = context.bot_data["rate_limiter"]
+    limiter: RateLimiter = context.bot_data.rate_limiter
     verdict = limiter.check(sender_id("telegram", update.effective_user.id))
     if verdict == "ok":
         return True
@@ -109,8 +110,7 @@ def chat_ordered(handler: Handler) -> Handler:
             return
         chat_id = update.effective_chat.id if update.effective_chat else 0
         # Weak values: a chat's lock lives only while some update of that chat holds it or waits.
-        locks: weakref.WeakValueDictionary = context.application.bot_data.setdefault(
-            "chat_locks", weakref.WeakValueDictionary())
+        locks: weakref.WeakValueDictionary = context.application.bot_data.chat_locks
         lock = locks.get(chat_id)
         if lock is None:
             lock = locks[chat_id] = asyncio.Lock()
@@ -133,7 +133,7 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
     for reply in replies:
         custom = reply.get("custom") or {}
         if custom.get("handoff"):  # the user said yes to a counsellor: post the consented summary (bot/handoff.py)
-            await send_text(update, context, await context.bot_data["handoff"].hand_off(
+            await send_text(update, context, await context.bot_data.handoff.hand_off(
                 context.bot, update.effective_chat.id, custom["handoff"]))
         for venue in custom.get("venues") or []:  # after the text that describes them
             sent = await context.bot.send_venue(update.effective_chat.id, venue["latitude"], venue["longitude"],
@@ -157,10 +157,10 @@ async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, repli
 
 async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, payload: bool,
                    metadata: Optional[dict] = None) -> None:
-    rasa: RasaBridge = context.bot_data["rasa"]
+    rasa: RasaBridge = context.bot_data.rasa
     metrics.MESSAGES.labels("telegram", message_kind(update, payload)).inc()
     sender = sender_id("telegram", update.effective_user.id)
-    metadata = context.bot_data["handoff"].metadata(metadata)  # tells Rasa whether a counsellor handoff is possible
+    metadata = context.bot_data.handoff.metadata(metadata)  # tells Rasa whether a counsellor handoff is possible
     await send_replies(update, context, await rasa.reply(sender, message, payload=payload, metadata=metadata))
 
 
@@ -231,7 +231,7 @@ async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def forget_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Delete the user's stored conversation. If the database is unreachable, keep retrying every
     minute (the pseudonymous id waits in memory only) so the deletion still happens."""
-    conversations: ConversationStore = context.bot_data["conversations"]
+    conversations: ConversationStore = context.bot_data.conversations
     sender = sender_id("telegram", update.effective_user.id)
     try:
         await asyncio.to_thread(conversations.forget, sender)
@@ -239,7 +239,7 @@ async def forget_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     except Exception as exc:  # noqa: BLE001 - any database failure: retry later, never lose the request
         metrics.ERRORS.labels("forget").inc()
         logger.error("forget failed, will retry: %s", type(exc).__name__)
-        context.bot_data.setdefault("forget_pending", set()).add(sender)
+        context.bot_data.forget_pending.add(sender)
         return False
 
 
@@ -270,7 +270,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def retention_loop(app: Application) -> None:
     while True:
         with contextlib.suppress(Exception):
-            await asyncio.to_thread(app.bot_data["conversations"].purge)
+            await asyncio.to_thread(app.bot_data.conversations.purge)
         with contextlib.suppress(Exception):
             prune_chat_data(app)
         await asyncio.sleep(RETENTION_EVERY_S)
@@ -289,29 +289,32 @@ async def forget_retry_loop(conversations: ConversationStore, pending: set) -> N
 async def post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS["en"])
     await app.bot.set_my_commands(COMMANDS["bn"], language_code="bn")
-    app.bot_data["retention"] = asyncio.get_running_loop().create_task(retention_loop(app))
-    app.bot_data["forget_retry"] = asyncio.get_running_loop().create_task(
-        forget_retry_loop(app.bot_data["conversations"], app.bot_data.setdefault("forget_pending", set())))
-    if app.bot_data.get("ops_port") is not None:
+    state: BotState = app.bot_data
+    state.tasks["retention"] = asyncio.get_running_loop().create_task(retention_loop(app))
+    state.tasks["forget_retry"] = asyncio.get_running_loop().create_task(
+        forget_retry_loop(state.conversations, state.forget_pending))
+    if state.ops_port is not None:
         async def ready() -> dict:
-            return {"rasa": await app.bot_data["rasa"].ready(), "telegram": app.running}
-        app.bot_data["ops"] = await start_ops_server(ready, port=app.bot_data["ops_port"])
+            return {"rasa": await state.rasa.ready(), "telegram": app.running}
+        state.ops = await start_ops_server(ready, port=state.ops_port)
 
 
 async def post_shutdown(app: Application) -> None:
-    for name in ("retention", "forget_retry"):
-        task = app.bot_data.pop(name, None)
-        if task:
-            task.cancel()
-    await app.bot_data["rasa"].close()
-    if app.bot_data.get("ops") is not None:
-        await app.bot_data.pop("ops").cleanup()
+    state: BotState = app.bot_data
+    for task in state.tasks.values():
+        task.cancel()
+    state.tasks.clear()
+    await state.rasa.close()
+    if state.ops is not None:
+        ops, state.ops = state.ops, None
+        await ops.cleanup()
 
 
 def build_application(token: str, base_url: Optional[str] = None, rasa_url: Optional[str] = None,
                       tracker_db_url: Optional[str] = None, directory_url: Optional[str] = None) -> Application:
     """``directory_url``: the referral directory for the staff tools (as the action server's DATABASE_URL)."""
     builder: ApplicationBuilder = (Application.builder().token(token)
+                                   .context_types(ContextTypes(bot_data=BotState))  # typed: bot/state.py
                                    .rate_limiter(AIORateLimiter(overall_max_rate=MAX_SENDS_PER_S))
                                    .concurrent_updates(CONCURRENT_UPDATES)
                                    .request(AiohttpRequest())  # aiohttp, not httpx: see bot/telegram_request.py
@@ -321,9 +324,9 @@ def build_application(token: str, base_url: Optional[str] = None, rasa_url: Opti
         if base_url.endswith("/bot"):  # the Bot API server's layout: files are served under /file/bot
             builder = builder.base_file_url(base_url[:-len("/bot")] + "/file/bot")
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    app.bot_data["rasa"] = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
-    app.bot_data["conversations"] = ConversationStore(tracker_db_url or TRACKER_DB_URL)
-    app.bot_data["rate_limiter"] = RateLimiter()  # per user, in memory (bot/ratelimit.py)
+    app.bot_data.rasa = RasaBridge(rasa_url or RASA_URL)  # its HTTP session opens on first use
+    app.bot_data.conversations = ConversationStore(tracker_db_url or TRACKER_DB_URL)
+    app.bot_data.rate_limiter = RateLimiter()  # per user, in memory (bot/ratelimit.py)
     staff.register(app, directory_url)  # staff commands for the allowlist (bot/staff.py), before the rest
     handoff.register(app)  # counsellor handoff: STAFF_CHAT_ID, replies and /reply from staff (bot/handoff.py)
     app.add_handler(CommandHandler(list(RASA_COMMANDS), chat_ordered(on_rasa_command)))
@@ -364,7 +367,7 @@ def main() -> None:
     if notice:
         logger.warning(notice)
     app = build_application(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL"))
-    app.bot_data["ops_port"] = OPS_PORT or None  # /healthz, /readyz, /metrics (bot/ops.py); 0 = off
+    app.bot_data.ops_port = OPS_PORT or None  # /healthz, /readyz, /metrics (bot/ops.py); 0 = off
     webhook = webhook_settings()
     if webhook:
         app.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook)

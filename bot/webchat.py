@@ -74,7 +74,7 @@ async def close_bridge(app: web.Application) -> None:
 def create_app(rasa_url: str = RASA_URL) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app["rasa"] = RasaBridge(rasa_url, channel="web")
-    app["staff"] = {}  # staff sessions (hashed) and the directory, in memory
+    app["staff"] = {}  # staff sessions (hashed) and the directory (a BotState holding it), in memory
     app.router.add_get("/", index)
     app.router.add_post("/api/message", post_message)
     app.router.add_static("/static/", STATIC)

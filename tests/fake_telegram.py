@@ -225,7 +225,7 @@ async def start_bot(fake: FakeTelegram, rasa_url: str, *, token: str = "123456:T
 
     app = build_application(token, base_url=fake.base_url, rasa_url=rasa_url, **build_kwargs)
     if ops_port is not None:
-        app.bot_data["ops_port"] = ops_port
+        app.bot_data.ops_port = ops_port
     await app.initialize()
     await app.post_init(app)
     await app.start()

@@ -35,7 +35,7 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 async def bot_with_ops(fake: FakeTelegram, rasa_url: str, **build_kwargs):
     app = await start_bot(fake, rasa_url, ops_port=free_port(), **build_kwargs)
-    return app, f"http://127.0.0.1:{app.bot_data['ops_port']}"
+    return app, f"http://127.0.0.1:{app.bot_data.ops_port}"
 
 
 async def test_bot_health_readiness_and_metrics(rasa_stack: RasaStack) -> None:
@@ -180,7 +180,7 @@ async def test_forget_while_the_database_is_down_is_retried_not_lost(rasa_stack:
         fake.send_text(41, USER_ID, "/forget")
         reply = (await fake.wait_for(41, 1))[0]["text"]
         assert "keep trying" in reply
-        assert sender_id("telegram", USER_ID) in app.bot_data["forget_pending"]  # retried every minute
+        assert sender_id("telegram", USER_ID) in app.bot_data.forget_pending  # retried every minute
     finally:
         await stop_bot(app)
         await fake.stop()

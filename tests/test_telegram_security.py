@@ -164,7 +164,7 @@ def test_token_bucket() -> None:
 
 async def test_a_flood_is_told_to_slow_down_once_and_a_crisis_still_gets_through(recorded) -> None:
     fake, rasa, app = recorded
-    app.bot_data["rate_limiter"] = RateLimiter(burst=4, rate_per_s=0.0)  # no refill: deterministic
+    app.bot_data.rate_limiter = RateLimiter(burst=4, rate_per_s=0.0)  # no refill: deterministic
     for i in range(20):
         fake.send_text(55, USER_ID, f"what is trafficking {i}")
     notice = messages()["rate_limited"]
