@@ -6,7 +6,7 @@ same SENDER_ID_SECRET as the bot). In the web chat, a session becomes staff by s
 ``/staff STAFF_TOKEN`` (the token comes from the environment). No passwords live in the repository.
 
 Commands: /staff (this list), /find PLACE CATEGORY (the ranking as staff see it, unverified rows marked),
-/report (trends and coverage, bot.reports), /stale (entries to phone: never confirmed by staff, or
+/report (trends and coverage, backoffice.reports), /stale (entries to phone: never confirmed by staff, or
 confirmed over 12 months ago), /coverage (text + PNG chart), /export (the directory as CSV), /import
 (a CSV document sent with the caption /import, or /import as a reply to one: validated in full, written
 all or nothing, each change kept in the history under the staff member's hash). To anyone else these
@@ -155,8 +155,8 @@ def coverage_report(directory: Any, lang: str, png: Optional[Path] = None) -> st
 
 
 async def report(lang: str, tracker_db: Any = None) -> str:
-    """/report: the latest trends and coverage summary (bot.reports)."""
-    from bot.reports import report_text
+    """/report: the latest trends and coverage summary (backoffice.reports)."""
+    from backoffice.reports import report_text
 
     kwargs = {"db": tracker_db} if tracker_db is not None else {}
     return clip(await asyncio.to_thread(report_text, lang, **kwargs))

@@ -14,7 +14,7 @@ from typing import Any, Optional
 @dataclass
 class BotState:
     rasa: Any = None                   # bot.rasa_bridge.RasaBridge
-    conversations: Any = None          # bot.conversations.ConversationStore: /forget, /exit, retention
+    conversations: Any = None          # backoffice.conversations.ConversationStore: /forget, /exit, retention
     rate_limiter: Any = None           # bot.ratelimit.RateLimiter, per user
     handoff: Any = None                # bot.handoff.HandoffDesk
     staff_ids: frozenset = frozenset()  # keyed hashes of the staff allowlist (bot/staff.py)

@@ -24,7 +24,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 
 from bot import buttons, handoff, metrics, staff
 from bot.chat_memory import deletable_ids, prune_chat_data, remember
-from bot.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
+from backoffice.conversations import RETENTION_DAYS, TRACKER_DB_URL, ConversationStore
 from bot.logs import configure_logging
 from bot.messages import messages
 from bot.ops import OPS_PORT, start_ops_server

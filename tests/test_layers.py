@@ -14,14 +14,15 @@ from tools.model import ROOT
 # package -> packages of ours it must never import
 RASA = {"rasa_plugins", "nlu_components", "rasa_patches"}
 FORBIDDEN = {
-    "contract": {"bot", "actions", "knowledge", "referral_directory", "safety", "tools", *RASA},
-    "referral_directory": {"bot", "actions", "knowledge", "tools", *RASA},
-    "safety": {"bot", "actions", "knowledge", "tools", *RASA},
-    "knowledge": {"bot", "actions", "tools", *RASA},
-    "actions": {"bot", "tools", *RASA},
-    "rasa_patches": {"bot", "actions", "tools", "rasa_plugins", "nlu_components"},
-    "nlu_components": {"bot", "actions", "rasa_plugins", "tools"},
-    "rasa_plugins": {"bot", "actions", "tools"},
+    "contract": {"backoffice", "bot", "actions", "knowledge", "referral_directory", "safety", "tools", *RASA},
+    "referral_directory": {"backoffice", "bot", "actions", "knowledge", "tools", *RASA},
+    "safety": {"backoffice", "bot", "actions", "knowledge", "tools", *RASA},
+    "knowledge": {"backoffice", "bot", "actions", "tools", *RASA},
+    "actions": {"bot", "tools", "backoffice", *RASA},
+    "backoffice": {"bot", "actions", "tools", *RASA},
+    "rasa_patches": {"backoffice", "bot", "actions", "tools", "rasa_plugins", "nlu_components"},
+    "nlu_components": {"backoffice", "bot", "actions", "rasa_plugins", "tools"},
+    "rasa_plugins": {"backoffice", "bot", "actions", "tools"},
 }
 
 
@@ -53,6 +54,7 @@ def test_each_shared_format_has_one_home() -> None:
                 'unicodedata.normalize("NFC"': "contract/text.py", "yaml.safe_load(": "contract/text.py"}
     for pattern, home in patterns.items():
         found = [str(p.relative_to(ROOT)) for d in ("bot", "actions", "rasa_plugins", "rasa_patches", "nlu_components",
-                                                     "referral_directory", "knowledge", "safety", "contract", "tools")
+                                                     "referral_directory", "knowledge", "safety", "contract", "tools",
+                                                     "backoffice")
                  for p in (ROOT / d).rglob("*.py") if pattern in p.read_text(encoding="utf-8")]
         assert found == [home], (pattern, found)

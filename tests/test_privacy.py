@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from bot.conversations import ConversationStore
+from backoffice.conversations import ConversationStore
 from bot.privacy import sender_id
 
 RASA_EVENTS = """CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,

@@ -116,7 +116,7 @@ def test_a_waiter_whose_ticket_expired_still_gets_the_lock(monkeypatch: pytest.M
 def test_a_forgotten_conversation_leaves_rasa_memory_too(domain: Domain, tmp_path: Path) -> None:
     """Security review, finding 8: /forget deletes the rows; the cached tracker (with the text) must go from
     Rasa's memory as well, without waiting for that child to write again; idle ones go after a while."""
-    from bot.conversations import ConversationStore
+    from backoffice.conversations import ConversationStore
 
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     rasa = store(domain, url)

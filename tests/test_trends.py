@@ -1,4 +1,4 @@
-"""Anonymous trends (bot/trends.py, bot/reports.py): small-cell suppression, surviving the retention
+"""Anonymous trends (backoffice/trends.py, backoffice/reports.py): small-cell suppression, surviving the retention
 purge, one count per conversation, idempotent rollups, no ids or text anywhere; on trackers written by
 Rasa's own SQLTrackerStore (SQLite, and PostgreSQL when it runs) and end to end through the real stack."""
 from __future__ import annotations
@@ -21,9 +21,9 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
-from bot.conversations import ConversationStore
-from bot.reports import chart_series, main as reports_main, report_text, trend_rows, trends_report, trends_text
-from bot.trends import (ABROAD, DHAKA, OTHER, Cell, TrendStore, content, district_of, intent_topics, publish,
+from backoffice.conversations import ConversationStore
+from backoffice.reports import chart_series, main as reports_main, report_text, trend_rows, trends_report, trends_text
+from backoffice.trends import (ABROAD, DHAKA, OTHER, Cell, TrendStore, content, district_of, intent_topics, publish,
                         week_end, week_of)
 from tests.stack import RasaStack
 
@@ -292,7 +292,7 @@ def test_report_text_is_chat_sized_with_directory_coverage(tmp_path: Path, monke
 
 def test_cli_writes_csv_and_png_and_rejects_bad_dates(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     env = {**os.environ, "TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.db'}"}
-    run = subprocess.run([sys.executable, "-m", "bot.reports", "trends", "--since", "2026-10-01", "--out",
+    run = subprocess.run([sys.executable, "-m", "backoffice.reports", "trends", "--since", "2026-10-01", "--out",
                           str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "trends.csv" in run.stdout and (tmp_path / "out" / "trends.png").exists()
@@ -408,7 +408,7 @@ def test_open_weeks_are_never_published() -> None:
 
 
 def test_min_cell_below_five_is_refused_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.trends as trends
+    import backoffice.trends as trends
 
     cells = [Cell(WEEK, "trafficking", "Khulna", 3), Cell(WEEK, "trafficking", "Bhola", 1)]
     assert publish(cells, k=1) == [] and publish(cells, k=0) == []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from bot.conversations import ConversationStore
+from backoffice.conversations import ConversationStore
 from bot.ops import GAVE_UP, RESTARTING, RUNNING, SUPERVISOR_STATUS_ENV, write_supervisor_status
 from contract.paths import VAR_DIR
 from contract.secrets import SecretMissing, check_sender_id_secret, local_secret

@@ -2,7 +2,7 @@
 
 Why: staff need to see what children ask about, and where, after the retention purge has deleted the
 conversations themselves. So the rollup keeps only counts, in its own tables in the tracker database,
-and runs before every purge (bot.conversations.ConversationStore.purge). docs/trends.md says exactly
+and runs before every purge (backoffice.conversations.ConversationStore.purge). docs/trends.md says exactly
 what is counted and stored.
 
 While a week is open (until an hour after it ends, Asia/Dhaka time) each conversation is kept as a
@@ -32,8 +32,8 @@ from sqlalchemy import (Column, Date, Float, Integer, MetaData, String, Table, a
                         delete, func, inspect, or_, select, table, update)
 from sqlalchemy.engine import Connection, Engine
 
-from bot.settings import ROOT
 from contract import location_slot
+from contract.paths import ROOT
 from contract.text import read_yaml
 from referral_directory import gazetteer
 from referral_directory.geo import district_at, valid_coordinates

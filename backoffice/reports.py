@@ -1,10 +1,10 @@
 """Staff reports built only from anonymous aggregates (no ids, no message text).
 
-    python -m bot.reports trends --since 2024-05-01 [--until 2024-06-30] [--out DIR]   # trends.csv + trends.png
-    python -m bot.reports coverage [--out DIR]                                          # coverage.csv + coverage.png
+    python -m backoffice.reports trends --since 2024-05-01 [--until 2024-06-30] [--out DIR]   # trends.csv + trends.png
+    python -m backoffice.reports coverage [--out DIR]                                          # coverage.csv + coverage.png
 
 ``report_text(lang, since)`` is the chat-sized summary for the staff /report command. Every number in
-every output has been through ``bot.trends.publish`` (small-cell suppression); docs/trends.md.
+every output has been through ``backoffice.trends.publish`` (small-cell suppression); docs/trends.md.
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from typing import Iterable, Optional, Sequence, Union
 
 from sqlalchemy.engine import Engine
 
-from bot.conversations import TRACKER_DB_URL
-from bot.settings import VAR_DIR
-from contract.text import TO_BANGLA_DIGITS
-from bot.trends import DHAKA, FINALISE_AFTER, OTHER, UNKNOWN, Cell, TrendStore, content, district_label, min_cell, \
+from backoffice.conversations import TRACKER_DB_URL
+from backoffice.trends import DHAKA, FINALISE_AFTER, OTHER, UNKNOWN, Cell, TrendStore, content, district_label, min_cell, \
     publish, topic_label, week_end, week_of
+from contract.paths import VAR_DIR
+from contract.text import TO_BANGLA_DIGITS
 
 MAX_TEXT = 3500  # a Telegram message holds 4,096 characters; leave room
 REPORT_WEEKS = 4
@@ -187,7 +187,7 @@ def parse_date(value: str) -> dt.date:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.reports", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m backoffice.reports", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("trends", help="anonymous topic x district x week counts: trends.csv + trends.png")
     tr.add_argument("--since", type=parse_date, required=True, help="first day, YYYY-MM-DD (its whole week counts)")

@@ -1,7 +1,7 @@
 """Deleting what Rasa keeps: one user's conversation (/forget, /exit) and everything older than the
 retention period. Works on Rasa's SQL tracker store (its `events` table), SQLite by default.
 
-Run the retention purge by hand with `python -m bot.conversations purge` (the Telegram bot also runs
+Run the retention purge by hand with `python -m backoffice.conversations purge` (the Telegram bot also runs
 it every hour).
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from functools import lru_cache
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
+from backoffice.trends import TrendStore
 from contract.paths import tracker_db_url
-from bot.trends import TrendStore
 
 logger = logging.getLogger(__name__)
 TRACKER_DB_URL = tracker_db_url()
@@ -42,7 +42,7 @@ class ConversationStore:
 
     def purge(self, days: float = RETENTION_DAYS) -> int:
         """Delete events older than ``days`` days; returns how many were deleted. Counts the anonymous
-        trends first (bot/trends.py), so they outlive the conversations; a failing rollup never stops
+        trends first (backoffice/trends.py), so they outlive the conversations; a failing rollup never stops
         the purge (privacy comes first)."""
         try:
             TrendStore(self.engine).rollup()
