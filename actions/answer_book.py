@@ -59,7 +59,7 @@ class AnswerBook:
         item = self.kb.get(item_id)
         if item is None:
             return None
-        lang = _lang(language)
+        lang = book_language(language)
         lines = [item.text(lang), self.source_line(item, lang)]
         lines += self.helpline_block(item.helplines, lang)
         related = [self.kb.items[i] for i in item.related if i in self.kb.items]
@@ -68,7 +68,7 @@ class AnswerBook:
     def hedged(self, choice: Choice, language: Optional[str]) -> Reply:
         """The chosen item, introduced by the question it answers, with the other close questions first among
         the buttons: the selector was fairly but not fully sure."""
-        lang = _lang(language)
+        lang = book_language(language)
         item = choice.item
         answer = self.reply(item.id, lang)
         others = [c for c in choice.candidates if c.id != item.id][:HEDGED_ALTERNATIVES]
@@ -86,7 +86,7 @@ class AnswerBook:
 
     def not_sure(self, choice: Choice, language: Optional[str]) -> Reply:
         """No item fits well: say so, offer the closest items, and give the helplines and 999."""
-        lang = _lang(language)
+        lang = book_language(language)
         lead = "did_you_mean" if choice.candidates else "ask_a_helpline"
         lines = [self.t("not_sure", lang), self.t(lead, lang)]
         lines += self.helpline_block(self.not_sure_helplines, lang)
@@ -113,8 +113,6 @@ def book_language(language: Optional[str]) -> str:
     """The reply language: the `language` slot's value, Bangla when unset."""
     return language if language in LANGUAGES else "bn"
 
-
-_lang = book_language
 
 
 @lru_cache(maxsize=1)

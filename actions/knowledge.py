@@ -46,8 +46,8 @@ class ActionAnswer(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         answered = item_id or (choice.item.id if choice.answered else None)
-        local = referrals.local_action(kind, tracker.get_slot("location"), book_language(language)) \
-            if answered and (kind := referrals.local_action_kind(answered)) else None
+        kind = referrals.local_action_kind(answered) if answered else None
+        local = referrals.local_action(kind, tracker.get_slot("location"), book_language(language)) if kind else None
         dispatcher.utter_message(text=reply.text + (f"\n{local}" if local else ""), buttons=reply.buttons)
         return []
 

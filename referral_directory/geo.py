@@ -1,7 +1,6 @@
 """Great-circle distance, and which upazila (if any) holds a point, by OCHA's boundaries."""
 from __future__ import annotations
 
-import functools
 import math
 from typing import List, Optional, Tuple
 
@@ -31,19 +30,6 @@ def bbox(lat: float, lon: float, radius_km: float) -> Tuple[float, float, float,
     coslat = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 1e-6)
     dlon = min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * coslat)))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
-
-
-@functools.lru_cache(maxsize=1)
-def _district_points() -> List[Tuple[str, float, float]]:
-    return [(d.name_en, d.lat, d.lon) for d in gz.load().districts.values()]
-
-
-def nearest_district(lat: float, lon: float) -> Tuple[str, float]:
-    """(district name, km) of the closest district HQ (picked on a flat approximation, which is
-    monotonic enough at this scale, then measured with haversine)."""
-    k = math.cos(math.radians(lat)) ** 2
-    name, a, b = min(_district_points(), key=lambda p: (p[1] - lat) ** 2 + k * (p[2] - lon) ** 2)
-    return name, haversine_km(lat, lon, a, b)
 
 
 def upazila_at(lat: float, lon: float) -> Optional[gz.OchaUnit]:

@@ -55,6 +55,7 @@ resolution then takes well under a millisecond typically (p95 target 2 ms; see b
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections import defaultdict
@@ -403,14 +404,8 @@ def _abroad_span(toks: List[str]) -> Optional[Tuple[int, int, AbroadPlace]]:
                 key = " ".join(span[:-1] + [last])
                 place = names.get(key) or names.get(key.replace(" ", ""))
                 if place is not None:
-                    return i, i + size, AbroadPlace(**{**place.__dict__, "matched": " ".join(span)})
+                    return i, i + size, dataclasses.replace(place, matched=" ".join(span))
     return None
-
-
-def find_abroad(text: str) -> Optional[AbroadPlace]:
-    """The place outside Bangladesh that ``text`` names, if any (see data/abroad.csv)."""
-    found = _abroad_span(fold(text).split())
-    return found[2] if found else None
 
 
 def resolve_text(text: str) -> Resolution:

@@ -30,6 +30,7 @@ def _phones() -> Dict[Tuple[str, str, str], Dict[str, str]]:
     return {(r["office"], r["district"], r["upazila"]): r for r in gz.read_csv(PHONES_FILE)}
 
 
+@functools.lru_cache(maxsize=1)
 def _pcodes() -> Dict[Tuple[str, str], str]:
     return {(u.district, u.upazila): u.pcode for u in gz.load().ocha_units.values() if u.upazila}
 
@@ -60,7 +61,15 @@ def office_rows() -> Tuple[List[str], List[Dict[str, str]]]:
     return HEADER, rows
 
 
+@functools.lru_cache(maxsize=1)
+def _rows_by_upazila() -> Dict[Tuple[str, str], Dict[str, Dict[str, str]]]:
+    index: Dict[Tuple[str, str], Dict[str, Dict[str, str]]] = {}
+    for row in office_rows()[1]:
+        office = row["id"].split("-", 1)[0]  # office_id(): "<office>-<p-code>"
+        index.setdefault((row["district"], row["upazila"]), {})[office] = row
+    return index
+
+
 def local_offices(district: str, upazila: str) -> Dict[str, Dict[str, str]]:
     """office -> its row, for one upazila (the names used in replies about local action)."""
-    header, rows = office_rows()
-    return {row["id"].split("-", 1)[0]: row for row in rows if (row["district"], row["upazila"]) == (district, upazila)}
+    return _rows_by_upazila().get((district, upazila), {})

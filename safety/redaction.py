@@ -37,8 +37,7 @@ def redact_message(message: str) -> str:
 def _safe_arg(value: Any) -> Any:
     if isinstance(value, (bool, int, float)) or value is None:
         return value
-    text = value if isinstance(value, str) else None
-    return text if text is not None and _SAFE_ARG.match(text) else REDACTED
+    return value if isinstance(value, str) and _SAFE_ARG.match(value) else REDACTED
 
 
 class RedactRecords(logging.Filter):

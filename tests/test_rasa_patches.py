@@ -4,7 +4,6 @@ Rasa's own entry points, with the patched function spied on, not called directly
 from __future__ import annotations
 
 import asyncio
-import importlib
 
 import pytest
 from jsonschema import ValidationError
@@ -115,4 +114,3 @@ def test_rasa_structlog_events_pass_our_redaction() -> None:
     import structlog
 
     assert structlog.get_config()["processors"][0] is log_privacy.redact_user_data
-    importlib.import_module("rasa_patches.input_limits")  # its path is driven end to end in test_input_limits.py

@@ -19,7 +19,9 @@ from referral_directory.models import Service, ServiceHistory
 from referral_directory.upkeep import months_before
 from tests.referral_directory.conftest import SHIPPED_SERVICES, SHIPPED_UNVERIFIED, SHIPPED_VERIFIED  # noqa: E402
 
-BN_COUNT = str(SHIPPED_SERVICES).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+from contract.text import TO_BANGLA_DIGITS  # noqa: E402
+
+BN_COUNT = str(SHIPPED_SERVICES).translate(TO_BANGLA_DIGITS)
 
 TODAY = dt.date.today()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -307,7 +309,7 @@ def test_stale_text_is_short_and_bilingual(shipped):
                      "confirmed; phone to confirm")
     bn = upkeep.stale_text(entries, "bn", limit=5).splitlines()
     assert bn[0].startswith(f"{BN_COUNT}টি তথ্য ফোন করে নিশ্চিত করা দরকার") and "তালিকাভুক্ত ২০০৫-০১-০১" in bn[1]
-    assert bn[-1] == "… আরও " + str(SHIPPED_SERVICES - 5).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")) + "টি।"
+    assert bn[-1] == "… আরও " + str(SHIPPED_SERVICES - 5).translate(TO_BANGLA_DIGITS) + "টি।"
     assert all(len(line) < 200 for line in en + bn)
     assert upkeep.stale_text([], "en", months=6) == \
         "Nothing to phone: every entry was confirmed by phone or visit in the last 6 months."
