@@ -17,7 +17,7 @@ class BotState:
     conversations: Any = None          # backoffice.conversations.ConversationStore: /forget, /exit, retention
     rate_limiter: Any = None           # bot.ratelimit.RateLimiter, per user
     handoff: Any = None                # bot.handoff.HandoffDesk
-    staff_ids: frozenset = frozenset()  # keyed hashes of the staff allowlist (bot/staff.py)
+    staff_ids: frozenset = frozenset()  # keyed hashes of the staff allowlist (STAFF_IDS, backoffice/access.py)
     directory_url: Optional[str] = None
     directory: Any = None              # referral_directory.Directory, opened on first staff use
     directory_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -7,6 +7,7 @@ gets a random session cookie; Rasa sees only its keyed hash.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from backoffice import dashboard, sharing
 from bot import metrics, staff
 from contract.limits import MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS, clip_text
 from bot.logs import configure_logging
@@ -26,6 +28,7 @@ from bot.settings import RASA_URL
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("web")
 COOKIE = "chat_session"
+MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def session_of(request: web.Request) -> tuple[str, bool]:
@@ -41,10 +44,15 @@ async def index(request: web.Request) -> web.FileResponse:
 
 async def post_message(request: web.Request) -> web.Response:
     """{"text": "..."} for typed text, {"payload": "/intent{...}", "metadata": {...}} for buttons and locations."""
+    raw = await request.content.read(MAX_MESSAGE_BYTES + 1)  # the app allows staff uploads; a message stays small
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_MESSAGE_BYTES, actual_size=len(raw))
     try:
-        body = await request.json()
+        body = json.loads(raw)
     except ValueError:
         raise web.HTTPBadRequest(text="JSON expected")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="JSON object expected")
     session, new = session_of(request)
     sender = sender_id("web", session)
     rasa: RasaBridge = request.app["rasa"]
@@ -52,9 +60,12 @@ async def post_message(request: web.Request) -> web.Response:
     payload = clip_text(str(body["payload"]), MAX_PAYLOAD_CHARS) if body.get("payload") else None
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
     metrics.MESSAGES.labels("web", "button" if payload else "text").inc()
-    staff_replies = await staff.web_command(request.app["staff"], sender, text) if text.startswith("/") else None
-    if staff_replies is not None:  # `/staff STAFF_TOKEN`, then the staff commands (bot/staff.py)
-        replies = staff_replies
+    staff_answer = await staff.web_command(request.app["staff"], session, text, client=request.remote or "") \
+        if text.startswith("/") else None
+    if staff_answer is not None:  # `/staff STAFF_TOKEN`, then the staff commands (bot/staff.py)
+        replies = staff_answer.replies
+        if staff_answer.session:  # a login: the chat cookie becomes the new staff session id
+            session, new = staff_answer.session, True
     elif payload:
         replies = await rasa.reply(sender, payload, payload=True, metadata=metadata)
     elif text.strip():
@@ -72,12 +83,14 @@ async def close_bridge(app: web.Application) -> None:
 
 
 def create_app(rasa_url: str = RASA_URL) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=dashboard.MAX_UPLOAD_BYTES + 64 * 1024)  # the staff CSV import
     app["rasa"] = RasaBridge(rasa_url, channel="web")
-    app["staff"] = {}  # staff sessions (hashed) and the directory (a BotState holding it), in memory
+    app["staff"] = staff.WebStaff()  # staff sessions (expiring, hashed), login throttle, directory: in memory
     app.router.add_get("/", index)
     app.router.add_post("/api/message", post_message)
     app.router.add_static("/static/", STATIC)
+    dashboard.mount(app)  # the staff dashboard at /staff/ (backoffice/dashboard)
+    sharing.add_routes(app)  # partner NGOs' weekly aggregates at /partners/v1/ (off without PARTNER_TOKENS)
 
     async def ready() -> dict:
         return {"rasa": await app["rasa"].ready()}

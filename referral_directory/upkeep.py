@@ -133,21 +133,22 @@ def stale(conn: Connection, today: Optional[dt.date] = None, months: int = 12) -
     """The entries staff should phone, by the date a person last CONFIRMED them (a source's date says
     nothing about whether the number still works). Reasons: ``outdated`` (confirmed before the same day
     ``months`` months ago), ``unconfirmed`` (listed from a source, never confirmed: users see these too)
-    and ``unverified`` (no citable source; staff only). Order: outdated (oldest confirmation first),
-    unconfirmed (oldest listing first), unverified; then district and name."""
+    and ``unverified`` (no citable source; staff only). Each entry carries the phones to call. Order:
+    outdated (oldest confirmation first), unconfirmed (oldest listing first), unverified; then district
+    and name."""
     if months < 1:
         raise ValueError("months must be at least 1")
     cutoff = months_before(today or dt.date.today(), months)
     t = Service.__table__
-    stmt = select(t.c.id, t.c.name_en, t.c.name_bn, t.c.category, t.c.district, t.c.nationwide, t.c.verified,
-                  t.c.listed_on, t.c.confirmed_on).where(
+    stmt = select(t.c.id, t.c.name_en, t.c.name_bn, t.c.category, t.c.district, t.c.upazila, t.c.nationwide,
+                  t.c.verified, t.c.phones, t.c.listed_on, t.c.confirmed_on).where(
         or_(t.c.verified == False, t.c.confirmed_on.is_(None), t.c.confirmed_on < cutoff))  # noqa: E712
     out = []
     for r in conn.execute(stmt):
         reason = "unverified" if not r.verified else ("unconfirmed" if r.confirmed_on is None else "outdated")
         out.append({"id": r.id, "name": r.name_en, "name_bn": r.name_bn, "category": r.category,
-                    "district": "ALL" if r.nationwide else r.district, "verified": bool(r.verified),
-                    "listed_on": r.listed_on, "confirmed_on": r.confirmed_on, "reason": reason})
+                    "district": "ALL" if r.nationwide else r.district, "upazila": r.upazila,
+                    "verified": bool(r.verified), "phones": list(r.phones or []), "listed_on": r.listed_on, "confirmed_on": r.confirmed_on, "reason": reason})
     out.sort(key=_stale_order)
     return out
 

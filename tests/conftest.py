@@ -10,9 +10,13 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 pins SQLAlchemy 1.4 and knows it
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-from tests.stack import RasaStack  # noqa: E402
+with warnings.catch_warnings():  # pinned dependencies' import-time deprecation notices (old packaging on
+    warnings.simplefilter("ignore")  # pyparsing 3.3, pkg_resources, SQLAlchemy 2.0): once, here, silently
+    import packaging.requirements  # noqa: E402,F401
+    import rasa.core.tracker_store  # noqa: E402,F401
+    from tests.stack import RasaStack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

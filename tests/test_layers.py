@@ -19,7 +19,7 @@ FORBIDDEN = {
     "safety": {"backoffice", "bot", "actions", "knowledge", "tools", *RASA},
     "knowledge": {"backoffice", "bot", "actions", "tools", *RASA},
     "actions": {"bot", "tools", "backoffice", *RASA},
-    "backoffice": {"bot", "actions", "tools", *RASA},
+    "backoffice": {"bot", "actions", "tools", "telegram", *RASA},  # no front end: its commands serve all of them
     "rasa_patches": {"backoffice", "bot", "actions", "tools", "rasa_plugins", "nlu_components"},
     "nlu_components": {"backoffice", "bot", "actions", "rasa_plugins", "tools"},
     "rasa_plugins": {"backoffice", "bot", "actions", "tools"},
@@ -45,9 +45,10 @@ def test_a_lower_layer_never_imports_a_higher_one(package: str) -> None:
 
 
 def test_each_shared_format_has_one_home() -> None:
-    """The location slot's layout, the metadata keys, the tracker database, the digit tables, NFC and the YAML
-    reader are each written in one place in contract/."""
+    """The location slot's layout, the metadata keys, the tracker database, the keyed sender hash, the digit
+    tables, NFC and the YAML reader are each written in one place in contract/."""
     patterns = {'f"point:': "contract/location_slot.py", 'f"place:': "contract/location_slot.py",
+                'f"{channel}:{user_id}"': "contract/identity.py",
                 '"handoff_available"': "contract/metadata.py", "'tracker.db'": "contract/paths.py",
                 # the digit tables, the NFC normaliser and the YAML reader
                 'maketrans("0123456789"': "contract/text.py", 'maketrans("০১২৩৪৫৬৭৮৯"': "contract/text.py",

@@ -2,23 +2,29 @@
 
 Allowlist enforcement (every staff command, staff vs non-staff), unknown commands for everyone, /find
 with an unverified row marked, /export then /import round trip through Telegram documents (all or
-nothing, history under the staff hash), /coverage chart, and the web chat's STAFF_TOKEN.
+nothing, history under the staff hash; the dry run writes nothing), /coverage chart, the help built from
+the command table, the CLI over the same table, the web chat's STAFF_TOKEN sessions (expiry, rotation),
+and backoffice/access.py (sessions, CSRF, the login throttle).
 """
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, CookieJar, web
+from aiohttp import ClientSession, CookieJar, DummyCookieJar, web
 
+from backoffice.access import StaffSessions
+from backoffice.staff import COMMANDS, StaffCommand, StaffReply, help_text, main as staff_cli, parse_find
 from bot.messages import messages
 from bot.privacy import sender_id
-from bot.staff import STAFF_COMMANDS, main as staff_cli, parse_find
-from bot.webchat import create_app
+from bot.webchat import COOKIE, create_app
 from referral_directory import Directory
 from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
 from tests.stack import free_port
+
+STAFF_COMMANDS = tuple(COMMANDS)
 
 STAFF_USER = 555000111222
 OTHER_USER = 555000333444
@@ -57,6 +63,7 @@ def test_hash_cli_prints_the_allowlist_entry(capsys) -> None:
     assert staff_cli(["hash", str(STAFF_USER)]) == 0
     assert capsys.readouterr().out.strip() == sender_id("telegram", STAFF_USER)
     assert staff_cli(["hash", "not-a-number"]) == 2
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("command", [f"/{c}" for c in STAFF_COMMANDS] + ["/find Jashore shelter"])
@@ -216,5 +223,143 @@ async def test_web_chat_staff_token(directory_url: str, monkeypatch) -> None:
         async with ClientSession() as other:  # another browser session is not staff
             async with other.post(url, json={"text": "/find Jashore shelter"}) as resp:
                 assert "UNVERIFIED" not in str(await resp.json())
+    finally:
+        await runner.cleanup()
+
+
+# -- one command table ---------------------------------------------------------------------------------
+
+def commands_in(text: str) -> list[str]:
+    return [line.split()[0].lstrip("/") for line in text.splitlines() if line.startswith("/")]
+
+
+async def test_the_help_lists_exactly_the_command_table(telegram: FakeTelegram, monkeypatch) -> None:
+    assert commands_in(help_text()) == list(COMMANDS)
+    telegram.send_text(10, STAFF_USER, "/staff")
+    assert (await telegram.wait_for(10, 1))[0]["text"] == help_text()  # Telegram shows the same list
+    # a new command is one table entry: it is in the help at once
+    monkeypatch.setitem(COMMANDS, "ping", StaffCommand("ping", "staff_help_staff", lambda request: StaffReply("pong")))
+    assert commands_in(help_text()) == [*STAFF_COMMANDS, "ping"]
+
+
+async def test_cli_find_prints_the_same_ranking_as_telegram(telegram: FakeTelegram, directory_url: str,
+                                                           monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", directory_url)
+    telegram.send_text(11, STAFF_USER, "/find Jashore legal_aid")
+    in_telegram = (await telegram.wait_for(11, 1))[0]["text"]
+    capsys.readouterr()
+    assert staff_cli(["find", "Jashore", "legal_aid"]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == in_telegram
+    assert "legal_aid" in in_telegram and "Legal Aid" in in_telegram
+
+
+def test_cli_export_then_dry_run_import_writes_nothing_and_real_import_writes_as_cli(
+        directory_url: str, monkeypatch, capsys, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", directory_url)
+    exported_csv = tmp_path / "out" / "directory.csv"
+    assert staff_cli(["export", str(exported_csv)]) == 0
+    assert str(exported_csv) in capsys.readouterr().out
+    edited = tmp_path / "edited.csv"
+    edited.write_bytes(edit_hours(exported_csv.read_text(encoding="utf-8-sig"), "staff-test-verified", "8am-2pm"))
+    assert staff_cli(["import", str(edited), "--dry-run"]) == 0
+    dry = capsys.readouterr().out
+    assert "1 would change" in dry and "~ staff-test-verified: hours" in dry and "8am-2pm" in dry
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").hours != "8am-2pm"
+        assert [h["field"] for h in d.history("staff-test-verified")] == ["added"]  # the fixture's import only
+    assert staff_cli(["import", str(edited)]) == 0
+    assert "0 added, 1 changed" in capsys.readouterr().out
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").hours == "8am-2pm"
+        assert d.history("staff-test-verified")[0]["changed_by"] == "cli"
+
+
+async def test_import_dry_run_in_telegram_shows_the_change_and_writes_nothing(telegram: FakeTelegram,
+                                                                              directory_url: str) -> None:
+    telegram.send_text(12, STAFF_USER, "/export")
+    await telegram.wait_for(12, 1, method="sendDocument")
+    edited = edit_hours(exported(telegram, 12), "staff-test-verified", "10am-4pm")
+    telegram.send_document(12, STAFF_USER, edited, "directory.csv", caption="/import dry")
+    reply = (await telegram.wait_for(12, 1))[0]["text"]
+    assert "dry run, nothing written: 0 would be added, 1 would change" in reply
+    assert "~ staff-test-verified: hours" in reply and "→ 10am-4pm" in reply
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").hours != "10am-4pm"
+        assert [h["field"] for h in d.history("staff-test-verified")] == ["added"]  # the fixture's import only
+    document = telegram.send_document(12, STAFF_USER, edited, "directory.csv")  # the same, as a reply: --dry-run
+    telegram.reply_text(12, STAFF_USER, "/import --dry-run", to=document)
+    assert any("1 would change" in m["text"] for m in await telegram.wait_for(12, 3))
+    with Directory.open(directory_url) as d:
+        assert d.service("staff-test-verified").hours != "10am-4pm"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_web_staff_session_expires_and_a_new_login_rotates_the_id(directory_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("STAFF_TOKEN", "web-token-456")
+    monkeypatch.setenv("DATABASE_URL", directory_url)
+    clock = Clock()
+    app = create_app(f"http://127.0.0.1:{free_port()}")
+    app["staff"].sessions = StaffSessions(hours=1, clock=clock)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/api/message"
+    try:
+        async with ClientSession(cookie_jar=DummyCookieJar()) as client:  # the test carries the cookie itself
+            async def say(text: str, session: str) -> tuple[str, str]:
+                """The reply's text, and the chat cookie to use next (the same unless the server set a new one)."""
+                async with client.post(url, json={"text": text}, headers={"Cookie": f"{COOKIE}={session}"}) as resp:
+                    replies = (await resp.json())["replies"]
+                    cookie = resp.cookies.get(COOKIE)
+                return "\n".join(r.get("text") or "" for r in replies), cookie.value if cookie else session
+
+            planted = "planted-before-login-0123456789"
+            welcome, first = await say("/staff web-token-456", planted)
+            assert "1 hours" in welcome and "/find" in welcome and first != planted
+            assert "UNVERIFIED" not in (await say("/find Jashore shelter", planted))[0]  # the old id is not staff
+            assert "UNVERIFIED - not shown to users" in (await say("/find Jashore shelter", first))[0]
+            assert "/staff/" in (await say("/import", first))[0]  # files: a pointer to the dashboard
+            coverage, _ = await say("/coverage", first)
+            pointer = messages()["staff_web_dashboard"].format(command="coverage")
+            assert coverage.endswith(pointer) and coverage != pointer  # the text, then the pointer for the chart
+
+            _, second = await say("/staff web-token-456", first)  # a second login: a new id, the old one ends
+            assert second not in (first, planted)
+            assert "UNVERIFIED" not in (await say("/find Jashore shelter", first))[0]
+            assert "UNVERIFIED" in (await say("/find Jashore shelter", second))[0]
+
+            clock.now += 3599
+            assert "UNVERIFIED" in (await say("/find Jashore shelter", second))[0]
+            clock.now += 2  # past the hour: the session has expired
+            assert "UNVERIFIED" not in (await say("/find Jashore shelter", second))[0]
+            assert (await say("/staff", second))[0] == UNKNOWN  # no token, no session: as for anyone
+    finally:
+        await runner.cleanup()
+
+
+async def test_web_logins_are_throttled_after_five_wrong_tokens(directory_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("STAFF_TOKEN", "web-token-789")
+    runner = web.AppRunner(create_app(f"http://127.0.0.1:{free_port()}"))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+            async def say(text: str) -> str:
+                async with client.post(f"http://127.0.0.1:{port}/api/message", json={"text": text}) as resp:
+                    return (await resp.json())["replies"][0]["text"]
+
+            assert [await say(f"/staff guess-{i}") for i in range(5)] == [UNKNOWN] * 5
+            assert await say("/staff web-token-789") == UNKNOWN  # even the right token waits now
     finally:
         await runner.cleanup()

@@ -31,6 +31,7 @@ LOGS = VAR_DIR / "logs"
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("ACTIONS_PORT", "5055"))  # endpoints.yml points Rasa at 5055
 WEBCHAT_PORT = int(os.environ.get("WEBCHAT_PORT", "8080"))
+DASHBOARD_PORT = int(os.environ.get("DASHBOARD_PORT", "8090"))
 READY_TIMEOUT_S = 240
 MAX_RESTARTS = int(os.environ.get("SUPERVISOR_MAX_RESTARTS", "5"))  # in a row, then give up
 BACKOFF_S = float(os.environ.get("SUPERVISOR_BACKOFF_S", "1"))  # first delay; doubles per crash in a row
@@ -212,6 +213,9 @@ def main() -> int:
     if not telegram and local_chat in ("both", "web"):  # the local web chat runs beside the terminal chat
         servers.append(Service("webchat", "web chat", [py, "-m", "bot.webchat"], LOGS / "webchat.log",
                                {**rasa_env, "WEBCHAT_PORT": str(WEBCHAT_PORT)}))
+    if telegram and os.environ.get("STAFF_TOKEN"):  # in the local run the web chat serves it at /staff/
+        servers.append(Service("dashboard", "staff dashboard", [py, "-m", "backoffice.dashboard"],
+                               LOGS / "dashboard.log", {"DASHBOARD_PORT": str(DASHBOARD_PORT)}))
     front = Service("bot" if telegram else "console", "Telegram bot" if telegram else "local chat",
                     [py, "-m", "bot.telegram_app" if telegram else "bot.console"],
                     LOGS / "bot.log" if telegram else None, rasa_env)
@@ -231,6 +235,9 @@ def main() -> int:
             print("Telegram bot running. Press Ctrl-C to stop.")
         elif local_chat != "console":
             print(f"Web chat: http://127.0.0.1:{WEBCHAT_PORT}" + ("" if local_chat == "web" else "  (or chat here below)"))
+        if os.environ.get("STAFF_TOKEN") and (telegram or local_chat != "console"):
+            port = DASHBOARD_PORT if telegram else WEBCHAT_PORT
+            print(f"Staff dashboard: http://127.0.0.1:{port}/staff/ (log in with STAFF_TOKEN)")
         if telegram or local_chat in ("both", "console"):
             supervisor.start(front)
         while supervisor.check(time.monotonic()):

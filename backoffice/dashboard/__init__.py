@@ -1,0 +1,5 @@
+"""The staff dashboard in the browser (see app.py): mounted by the web chat at /staff/, or run alone with
+``python -m backoffice.dashboard``."""
+from backoffice.dashboard.app import MAX_UPLOAD_BYTES, PREFIX, Dashboard, mount
+
+__all__ = ["MAX_UPLOAD_BYTES", "PREFIX", "Dashboard", "mount"]
