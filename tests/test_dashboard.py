@@ -3,11 +3,14 @@ SQLite tracker store written by Rasa's own SQLTrackerStore: access control, tren
 coverage, the stale list, the directory search, and export then import with a preview."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import html
 import io
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from backoffice.reports import today
 from backoffice.trends import week_of
 from referral_directory import Directory
 from referral_directory.models import ServiceHistory
+from tests.browser import CHROMIUM, Chromium, Page
 from tests.stack import free_port
 from tests.test_trends import Tracker, at
 
@@ -290,3 +294,96 @@ def test_every_text_has_both_languages_and_the_same_placeholders() -> None:
     for key, value in texts.items():
         assert set(value) == {"en", "bn"}, key
         assert set(re.findall(r"\{(\w+)\}", value["en"])) == set(re.findall(r"\{(\w+)\}", value["bn"])), key
+
+
+# -- in a real browser ------------------------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+async def navigate(page: Page, address: str, ready: str) -> None:
+    await page.call("Page.navigate", url=address)
+    await page.wait_for(ready)
+
+
+async def shot(page: Page, tmp_path: Path, name: str) -> None:
+    """Into tmp_path; with DOCS_SCREENSHOTS=1, into docs/screenshots/ too (the README shows them)."""
+    await page.screenshot(tmp_path / name)
+    assert (tmp_path / name).stat().st_size > 10_000
+    if os.environ.get("DOCS_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / name).write_bytes((tmp_path / name).read_bytes())
+
+
+async def downloaded_csv(folder: Path, timeout_s: float = 20) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = [p for p in folder.glob("*.csv")] if folder.exists() else []
+        if done:
+            return done[0].read_bytes().decode("utf-8-sig")
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"no CSV downloaded into {folder}")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by `make test` (apt package chromium)")
+async def test_staff_use_the_dashboard_in_chromium(server: Server, tmp_path: Path) -> None:
+    """Log in, read the chart in both languages, filter, export, import with a preview, then on a phone screen."""
+    browser = await Chromium().start()
+    try:
+        page = await browser.open(f"{server.url}{PREFIX}/trends?weeks=4&lang=en")
+        await page.wait_for("!!document.querySelector('input[name=token]')")  # sent to the login first
+        await page.call("Emulation.setDeviceMetricsOverride", width=1100, height=900, deviceScaleFactor=1, mobile=False)
+        await page.eval(f"document.querySelector('input[name=token]').value = {TOKEN!r};"
+                        "document.querySelector('form.stack button').click()")
+        await page.wait_for("!!document.querySelector('svg.chart polyline')")  # and back to the page asked for
+        assert await page.eval("location.search") == "?weeks=4"  # the language is in a cookie by now
+        assert await page.eval("document.querySelectorAll('svg.chart g.series').length") == 2
+        await shot(page, tmp_path, "dashboard-trends.png")
+
+        await page.eval("document.querySelector('a.lang').click()")
+        await page.wait_for("document.documentElement.lang === 'bn'")
+        assert "মানব পাচার" in await page.eval("document.querySelector('ul.legend').textContent")
+        await page.eval("document.querySelector('select[name=topic]').value = 'child_marriage';"
+                        "document.querySelector('form.filters button').click()")
+        await page.wait_for("location.search.includes('topic=child_marriage')")
+        assert await page.eval("document.querySelectorAll('svg.chart g.series').length") == 1
+        assert "বাল্যবিবাহ" in await page.eval("document.querySelector('table.trends').textContent")
+        await shot(page, tmp_path, "dashboard-trends-bn.png")
+
+        downloads = tmp_path / "downloads"  # the page may not fetch (CSP): staff click the link, the file arrives
+        await Page(browser.browser_ws).call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+        await navigate(page, f"{server.url}{PREFIX}/import", "!!document.querySelector('a.button')")
+        await page.eval("document.querySelector('a.button').click()")
+        exported = await downloaded_csv(downloads)
+        rows = list(csv.DictReader(io.StringIO(exported)))
+        target = next(r for r in rows if r["district"] == "Khulna" and r["category"] == "legal_aid")
+        target["notes"] = "Confirmed in a browser test"
+        edited = tmp_path / "edited.csv"
+        with open(edited, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+        await navigate(page, f"{server.url}{PREFIX}/import?lang=en", "!!document.querySelector('input[type=file]')")
+        document = await page.call("DOM.getDocument")
+        node = await page.call("DOM.querySelector", nodeId=document["root"]["nodeId"], selector="input[type=file]")
+        await page.call("DOM.setFileInputFiles", files=[str(edited)], nodeId=node["nodeId"])
+        await page.eval("document.querySelector('form.stack button').click()")
+        await page.wait_for("document.body.textContent.includes('nothing has been written yet')")
+        assert "Confirmed in a browser test" in await page.eval("document.querySelector('table.changes').textContent")
+        assert "Confirmed in a browser test" not in exported_now(server.directory_url)
+        await shot(page, tmp_path, "dashboard-import-preview.png")
+        await page.eval("document.querySelector('button.primary').click()")
+        await page.wait_for("document.body.textContent.includes('Written: 0 new, 1 changed')")
+        assert "Confirmed in a browser test" in exported_now(server.directory_url)
+
+        await page.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
+        await navigate(page, f"{server.url}{PREFIX}/coverage?lang=bn", "!!document.querySelector('table.coverage')")
+        assert await page.eval("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways page
+        await shot(page, tmp_path, "dashboard-coverage-phone.png")
+        await navigate(page, f"{server.url}{PREFIX}/stale?lang=bn&district=Jashore", "!!document.querySelector('table.stale')")
+        assert await page.eval("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        await shot(page, tmp_path, "dashboard-stale-phone.png")
+    finally:
+        await browser.stop()

@@ -285,9 +285,11 @@ async def published_trends(request: web.Request, chosen: TrendFilter) -> tuple[l
     """Finalised weeks, suppressed by backoffice.trends.publish, then filtered (filtering shown cells
     reveals nothing a table of all of them would not)."""
     db = state(request).tracker_db or tracker_db_url()
-    since = reports.today() - dt.timedelta(days=7 * (chosen.weeks - 1))
-    weeks, cells = await asyncio.to_thread(reports.trend_rows, since, db=db)
-    return weeks, [c for c in cells if chosen.keep(c)]
+    now = dt.datetime.now(dt.timezone.utc)
+    since = reports.today() - dt.timedelta(days=7 * chosen.weeks)
+    weeks, cells = await asyncio.to_thread(reports.trend_rows, since, db=db, now=now)
+    finished = [w for w in weeks if trends.week_end(w) + trends.FINALISE_AFTER <= now][-chosen.weeks:]
+    return finished, [c for c in cells if chosen.keep(c)]
 
 
 def district_options(lang: str, with_trend_places: bool = True) -> list[tuple[str, str]]:
@@ -304,7 +306,8 @@ async def trends_page(request: web.Request) -> web.Response:
     series = reports.chart_series(cells)
     order = sorted(series, key=lambda topic: -sum(series[topic].values()))[:CHART_SERIES]
     labels = {topic: trends.topic_label(topic, lang) for topic in series}
-    chart = (line_chart(weeks, {topic: series[topic] for topic in order}, labels, t("chart_caption", lang))
+    chart = (line_chart(weeks, {topic: series[topic] for topic in order}, labels, t("chart_caption", lang),
+                        lambda week: number(week.strftime("%d/%m"), lang))
              if series else f'<p class="empty">{e(t("chart_empty", lang, k=k))}</p>')
     topics = [("", t("filter_all", lang))] + [(topic, trends.topic_label(topic, lang)) for topic in trends.content()["topics"]]
     filters = (f'<form method="get" class="filters">'

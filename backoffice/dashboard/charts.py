@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 # Colour-blind-safe palette (Okabe-Ito); a topic keeps its colour across filters by its rank in the legend.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -23,7 +23,7 @@ def nice_ceiling(value: int) -> int:
 
 
 def line_chart(weeks: Sequence[dt.date], series: Mapping[str, Mapping[dt.date, int]],
-               labels: Mapping[str, str], caption: str) -> str:
+               labels: Mapping[str, str], caption: str, week_label: Callable[[dt.date], str] = str) -> str:
     """One line per series over the weeks; the legend is an HTML list under the chart (it wraps on a
     phone, where SVG text would not). A week without a shown cell is drawn as 0."""
     top = nice_ceiling(max([v for s in series.values() for v in s.values()] + [1]))
@@ -37,15 +37,15 @@ def line_chart(weeks: Sequence[dt.date], series: Mapping[str, Mapping[dt.date, i
 
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(caption)}">',
              f"<title>{escape(caption)}</title>"]
-    for tick in range(5):
-        value = top * tick / 4
+    for tick in range(6):  # top is 5, 10, 20, 50...: fifths are whole numbers
+        value = top * tick // 5
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
                      f'<text class="axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
     every = max(1, len(weeks) // 8)
     for i, week in enumerate(weeks):
         if i % every == 0 or i == len(weeks) - 1:
             parts.append(f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
-                         f'{week.strftime("%d %b")}</text>')
+                         f'{escape(week_label(week))}</text>')
     for rank, (key, values) in enumerate(series.items()):
         colour = PALETTE[rank % len(PALETTE)]
         points = " ".join(f"{x(i):.1f},{y(values.get(w, 0)):.1f}" for i, w in enumerate(weeks))
