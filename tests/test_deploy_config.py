@@ -85,3 +85,14 @@ def test_redis_password_is_not_on_its_command_line() -> None:
     redis = compose()["services"]["redis"]
     line = " ".join(redis["command"])
     assert "--requirepass" not in line and "redis-server -" in line  # read from stdin, not argv
+
+
+def test_the_dashboard_is_reached_only_through_caddy_on_the_public_name() -> None:
+    """The dashboard publishes no port, answers only to $DOMAIN, trusts the proxy for Secure cookies, and
+    Caddy forwards it /staff and /partners/v1 (nothing else)."""
+    dashboard = compose()["services"]["dashboard"]
+    assert "ports" not in dashboard and dashboard["command"] == ["python", "-m", "backoffice.dashboard"]
+    assert dashboard["environment"]["DASHBOARD_HOSTS"].startswith("${DOMAIN")
+    assert dashboard["environment"]["DASHBOARD_BEHIND_TLS"] == "1"
+    routes = re.findall(r"handle (\S+) \{\s*reverse_proxy (\S+)", (ROOT / "deploy" / "Caddyfile").read_text())
+    assert routes == [("/telegram", "bot:8443"), ("/staff*", "dashboard:8090"), ("/partners/v1/*", "dashboard:8090")]

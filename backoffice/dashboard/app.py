@@ -51,6 +51,20 @@ CHART_SERIES = 8  # lines in one chart; the table below it has every topic
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def behind_tls_proxy() -> bool:
+    """DASHBOARD_BEHIND_TLS=1: a TLS proxy (Caddy in docker-compose.yml) forwards to us. Cookies are then
+    Secure, and the client for the login throttle is the last X-Forwarded-For entry (the one the proxy added)."""
+    return os.environ.get("DASHBOARD_BEHIND_TLS", "") == "1"
+
+
+def client_of(request: web.Request) -> str:
+    if behind_tls_proxy():
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.remote or "unknown"
+
+
 def allowed_hosts_from_env() -> frozenset[str]:
     """DASHBOARD_HOSTS: comma-separated host names (no ports) the dashboard answers to."""
     names = os.environ.get("DASHBOARD_HOSTS", "")
@@ -232,7 +246,7 @@ async def login_page(request: web.Request) -> web.Response:
 async def login_post(request: web.Request) -> web.Response:
     """A right token opens a new session (any previous one ends: the id rotates at every login)."""
     dash, lang = state(request), lang_of(request)
-    client = request.remote or "unknown"
+    client = client_of(request)
     wait = dash.throttle.wait_s(client)
     if wait > 0:
         logger.warning("dashboard: login throttled")
@@ -251,7 +265,7 @@ async def login_post(request: web.Request) -> web.Response:
     target = next_page if next_page.startswith(PREFIX + "/") and "//" not in next_page else url(PREFIX, "")
     response = web.HTTPSeeOther(target)
     response.set_cookie(COOKIE, new_session, path=PREFIX, max_age=dash.sessions.max_age_s(), httponly=True,
-                        samesite="Strict", secure=request.secure)
+                        samesite="Strict", secure=request.secure or behind_tls_proxy())
     raise response
 
 
