@@ -28,7 +28,7 @@ def command_lines() -> dict[str, str]:
              for name, svc in compose()["services"].items()}
     values = helm("rasa-values.yaml")[0]
     lines["helm rasa"] = " ".join(map(str, values.get("command", []) + values.get("args", [])))
-    for doc in helm("bot.yaml"):
+    for doc in helm("bot.yaml") + helm("dashboard.yaml"):
         for container in _containers(doc):
             lines[f"helm {doc['metadata']['name']}"] = " ".join(container.get("command", []) + container.get("args", []))
     return lines
@@ -96,3 +96,16 @@ def test_the_dashboard_is_reached_only_through_caddy_on_the_public_name() -> Non
     assert dashboard["environment"]["DASHBOARD_BEHIND_TLS"] == "1"
     routes = re.findall(r"handle (\S+) \{\s*reverse_proxy (\S+)", (ROOT / "deploy" / "Caddyfile").read_text())
     assert routes == [("/telegram", "bot:8443"), ("/staff*", "dashboard:8090"), ("/partners/v1/*", "dashboard:8090")]
+
+
+def test_on_kubernetes_the_dashboard_gets_only_its_secrets_and_only_the_ingress_reaches_it() -> None:
+    [deployment] = [d for d in helm("dashboard.yaml") if d["kind"] == "Deployment"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert "envFrom" not in container  # not the whole Secret: no Telegram token in the dashboard
+    from_secret = {e["name"] for e in container["env"] if "valueFrom" in e}
+    assert from_secret == {"TRACKER_DB_URL", "DATABASE_URL", "STAFF_TOKEN", "PARTNER_TOKENS"}
+    policies = {d["metadata"]["name"]: d["spec"] for d in helm("networkpolicies.yaml") if d["kind"] == "NetworkPolicy"}
+    [rule] = policies["dashboard-from-ingress"]["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [8090] and "podSelector" not in rule["from"][0]
+    selected = policies["dashboard-from-ingress"]["podSelector"]["matchLabels"]
+    assert selected.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
