@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from backoffice.access import LoginThrottle, StaffSessions
 from backoffice.dashboard import PREFIX, Dashboard, mount
-from backoffice.dashboard.app import COOKIE, host_name
+from backoffice.dashboard.common import COOKIE, host_name
 from backoffice.dashboard.html import TEXTS_FILE
 from backoffice.reports import today
 from backoffice.trends import week_of

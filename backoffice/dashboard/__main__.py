@@ -10,7 +10,7 @@ import os
 from aiohttp import web
 
 from backoffice import sharing
-from backoffice.dashboard.app import MAX_UPLOAD_BYTES, PREFIX, mount
+from backoffice.dashboard import MAX_UPLOAD_BYTES, PREFIX, mount
 
 
 async def to_dashboard(request: web.Request) -> web.Response:
