@@ -28,7 +28,7 @@ from backoffice.trends import week_of
 from referral_directory import Directory
 from referral_directory.models import ServiceHistory
 from tests.browser import CHROMIUM, Chromium, Page
-from tests.stack import free_port
+from tests.local_server import serve_app
 from tests.test_trends import Tracker, at
 
 TOKEN = "dashboard-test-token-0123456789abcdef"
@@ -49,14 +49,10 @@ class Server:
             assert resp.status == 303, await resp.text()
 
 
-async def start(dashboard: Dashboard) -> tuple[web.AppRunner, str]:
+def dashboard_app(dashboard: Dashboard) -> web.Application:
     app = web.Application(client_max_size=6 * 1024 * 1024)
     mount(app, dashboard)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}"
+    return app
 
 
 @pytest.fixture
@@ -75,9 +71,8 @@ async def server(tmp_path: Path, trend_tracker: Tracker):
     directory_url = f"sqlite:///{tmp_path / 'referral.db'}"
     Directory.open(directory_url).close()  # migrate and seed once, as the action server would
     dashboard = Dashboard(directory_url=directory_url, tracker_db=trend_tracker.url, token=TOKEN)
-    runner, url = await start(dashboard)
-    yield Server(url, dashboard, directory_url)
-    await runner.cleanup()
+    async with serve_app(dashboard_app(dashboard)) as url:
+        yield Server(url, dashboard, directory_url)
 
 
 def exported_now(directory_url: str) -> str:
@@ -173,15 +168,12 @@ async def test_forms_that_change_data_need_the_session_token(server: Server) -> 
 
 async def test_no_staff_token_means_no_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STAFF_TOKEN", raising=False)
-    runner, url = await start(Dashboard(directory_url=f"sqlite:///{tmp_path / 'r.db'}"))
-    try:
-        async with ClientSession() as client:
-            async with client.get(f"{url}{PREFIX}/login") as resp:
-                assert "no STAFF_TOKEN" in await resp.text()
-            async with client.post(f"{url}{PREFIX}/login", data={"token": ""}) as resp:
-                assert resp.status == 401
-    finally:
-        await runner.cleanup()
+    async with serve_app(dashboard_app(Dashboard(directory_url=f"sqlite:///{tmp_path / 'r.db'}"))) as url, \
+            ClientSession() as client:
+        async with client.get(f"{url}{PREFIX}/login") as resp:
+            assert "no STAFF_TOKEN" in await resp.text()
+        async with client.post(f"{url}{PREFIX}/login", data={"token": ""}) as resp:
+            assert resp.status == 401
 
 
 # -- what staff see -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, CookieJar, DummyCookieJar, web
+from aiohttp import ClientSession, CookieJar, DummyCookieJar
 
 from backoffice.access import StaffSessions
 from backoffice.staff import COMMANDS, StaffCommand, StaffReply, help_text, main as staff_cli, parse_find
@@ -21,7 +21,9 @@ from bot.messages import messages
 from bot.privacy import sender_id
 from bot.webchat import COOKIE, create_app
 from referral_directory import Directory
+from tests.test_access import Clock
 from tests.fake_telegram import FakeTelegram, start_bot, stop_bot
+from tests.local_server import serve_app
 from tests.stack import free_port
 
 STAFF_COMMANDS = tuple(COMMANDS)
@@ -204,12 +206,8 @@ async def test_non_staff_document_with_import_caption_changes_nothing(telegram: 
 async def test_web_chat_staff_token(directory_url: str, monkeypatch) -> None:
     monkeypatch.setenv("STAFF_TOKEN", "web-token-123")
     monkeypatch.setenv("DATABASE_URL", directory_url)
-    runner = web.AppRunner(create_app(f"http://127.0.0.1:{free_port()}"))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    url = f"http://127.0.0.1:{port}/api/message"
-    try:
+    async with serve_app(create_app(f"http://127.0.0.1:{free_port()}")) as base:
+        url = f"{base}/api/message"
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:  # keeps the session cookie
             async def say(text: str) -> str:
                 async with client.post(url, json={"text": text}) as resp:
@@ -223,8 +221,6 @@ async def test_web_chat_staff_token(directory_url: str, monkeypatch) -> None:
         async with ClientSession() as other:  # another browser session is not staff
             async with other.post(url, json={"text": "/find Jashore shelter"}) as resp:
                 assert "UNVERIFIED" not in str(await resp.json())
-    finally:
-        await runner.cleanup()
 
 
 # -- one command table ---------------------------------------------------------------------------------
@@ -293,28 +289,14 @@ async def test_import_dry_run_in_telegram_shows_the_change_and_writes_nothing(te
         assert d.service("staff-test-verified").hours != "10am-4pm"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_web_staff_session_expires_and_a_new_login_rotates_the_id(directory_url: str, monkeypatch) -> None:
     monkeypatch.setenv("STAFF_TOKEN", "web-token-456")
     monkeypatch.setenv("DATABASE_URL", directory_url)
     clock = Clock()
     app = create_app(f"http://127.0.0.1:{free_port()}")
     app["staff"].sessions = StaffSessions(hours=1, clock=clock)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    url = f"http://127.0.0.1:{port}/api/message"
-    try:
+    async with serve_app(app) as base:
+        url = f"{base}/api/message"
         async with ClientSession(cookie_jar=DummyCookieJar()) as client:  # the test carries the cookie itself
             async def say(text: str, session: str) -> tuple[str, str]:
                 """The reply's text, and the chat cookie to use next (the same unless the server set a new one)."""
@@ -343,23 +325,15 @@ async def test_web_staff_session_expires_and_a_new_login_rotates_the_id(director
             clock.now += 2  # past the hour: the session has expired
             assert "UNVERIFIED" not in (await say("/find Jashore shelter", second))[0]
             assert (await say("/staff", second))[0] == UNKNOWN  # no token, no session: as for anyone
-    finally:
-        await runner.cleanup()
 
 
 async def test_web_logins_are_throttled_after_five_wrong_tokens(directory_url: str, monkeypatch) -> None:
     monkeypatch.setenv("STAFF_TOKEN", "web-token-789")
-    runner = web.AppRunner(create_app(f"http://127.0.0.1:{free_port()}"))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serve_app(create_app(f"http://127.0.0.1:{free_port()}")) as base:
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
             async def say(text: str) -> str:
-                async with client.post(f"http://127.0.0.1:{port}/api/message", json={"text": text}) as resp:
+                async with client.post(f"{base}/api/message", json={"text": text}) as resp:
                     return (await resp.json())["replies"][0]["text"]
 
             assert [await say(f"/staff guess-{i}") for i in range(5)] == [UNKNOWN] * 5
             assert await say("/staff web-token-789") == UNKNOWN  # even the right token waits now
-    finally:
-        await runner.cleanup()

@@ -5,22 +5,19 @@ import os
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bot.privacy import sender_id
 from bot.webchat import COOKIE, create_app
 from tests.browser import CHROMIUM, Chromium
+from tests.local_server import serve_app
 from tests.stack import RasaStack, free_port
 
 
 @pytest.fixture
 async def webchat(rasa_stack: RasaStack):
-    runner = web.AppRunner(create_app(rasa_stack.url))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve_app(create_app(rasa_stack.url)) as base:
+        yield base
 
 
 async def test_api_replies_and_keeps_a_pseudonymous_session(webchat: str, rasa_stack: RasaStack) -> None:
@@ -35,16 +32,10 @@ async def test_api_replies_and_keeps_a_pseudonymous_session(webchat: str, rasa_s
 
 
 async def test_rasa_down_still_answers_with_the_numbers() -> None:
-    runner = web.AppRunner(create_app(f"http://127.0.0.1:{free_port()}"))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serve_app(create_app(f"http://127.0.0.1:{free_port()}")) as base:
         async with ClientSession() as client:
-            async with client.post(f"http://127.0.0.1:{port}/api/message", json={"text": "hello"}) as resp:
+            async with client.post(f"{base}/api/message", json={"text": "hello"}) as resp:
                 assert "1098" in (await resp.json())["replies"][0]["text"]
-    finally:
-        await runner.cleanup()
 
 
 BOT_TEXT = "[...document.querySelectorAll('.msg.bot')].map(e => e.textContent).join('\\n')"
