@@ -12,14 +12,8 @@ async def serve(handler: Callable[[web.Request], Awaitable[web.Response]], path:
     """POST ``path`` goes to ``handler`` on a free port; yields the URL."""
     app = web.Application()
     app.router.add_post(path, handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}{path}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as base:
+        yield base + path
 
 
 @asynccontextmanager
