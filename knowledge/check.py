@@ -2,18 +2,22 @@
 
 Fails on an item without both languages, without a dated source, with a phone number that is not
 verified and current in the reference data (or one written in untappable Bangla digits), with a
-link to an item that does not exist, or with an example question that another item also claims.
+link to an item that does not exist, with an example question that another item also claims, or with
+a training question (an item's example or not_answered.yml) that is the same as, or a near-copy of, a
+held-out question of nlu_data/test/kb/ (that would make `make eval` measure memory, not understanding).
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 from typing import Optional
 
 from knowledge.kb import (FORMS, HELD_OUT_DIR, KNOWLEDGE_INTENTS, LANGUAGES, ROOT, KnowledgeBase, read_yaml)
 from contract.text import BANGLA_DIGITS, nfc
+from safety.features import fold
 from safety.text import canonical
 
 HOTLINES_CSV = ROOT / "referral_directory" / "data" / "hotlines.csv"
@@ -26,6 +30,11 @@ MAX_RELATED = 3
 _AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|tk)|\d{1,3}(?:,\d{3})+", re.IGNORECASE)
 _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
 _BANGLA_DIGIT = re.compile(r"[০-৯]")
+# A training question this similar to a held-out one is a near-copy: the larger of the cosine of their folded
+# character 3-5-grams and difflib's ratio on the folded words. At 0.9 it catches a word swapped or dropped
+# ("how to register a death" / "how do i register a death"); paraphrases score lower.
+NEAR_COPY = 0.9
+_NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")
 
 
 def phone_like_numbers(text: str) -> set[str]:
@@ -129,7 +138,7 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today:
 
 
 def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> list[str]:
-    out = []
+    out, held = [], []
     for path in sorted(held_out_dir.glob("*.yml")):
         data = read_yaml(path)
         for entry in data.get("heldout") or []:
@@ -138,10 +147,42 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> 
             for form in FORMS:
                 out += [f"{path.name} {entry.get('id')}: held-out {text!r} is also a training example"
                         for text in entry.get(form) or [] if canonical(text) in trained]
+                held += [(f"{path.name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
         for form, texts in (data.get("out_of_scope") or {}).items():
             out += [f"{path.name}: out-of-scope {text!r} is a training example" for text in texts or []
                     if canonical(text) in trained]
+            held += [(f"{path.name}: out-of-scope", text) for text in texts or []]
+    held = [(where, text) for where, text in held if canonical(text) not in trained]  # reported above
+    out += [f"{where} {text!r} is a near-copy of the training example {example!r} ({trained[canonical(example)]}, "
+            f"similarity {score:.2f}): reword or delete the training example"
+            for (where, text), example, score in near_copies(held, list(trained))]
     return out
+
+
+def _copy_key(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", fold(canonical(text))).split())
+
+
+def near_copies(held: list[tuple[str, str]], trained: list[str], threshold: float = NEAR_COPY) -> list[tuple]:
+    """((where, held-out text), training text, similarity) for each held-out text with a training text at least
+    ``threshold`` similar (see NEAR_COPY); the most similar training text only."""
+    if not held or not trained:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=_copy_key, sublinear_tf=True)
+    cosine = (vectorizer.fit_transform(trained) @ vectorizer.transform([text for _, text in held]).T).tocsc()
+    found = []
+    for column, (where, text) in enumerate(held):
+        start, end = cosine.indptr[column], cosine.indptr[column + 1]
+        best = (0.0, "")
+        for row, value in zip(cosine.indices[start:end], cosine.data[start:end]):
+            if value >= 0.6:  # below, not even the words' order could make it a near-copy
+                score = max(value, difflib.SequenceMatcher(None, _copy_key(trained[row]), _copy_key(text)).ratio())
+                best = max(best, (float(score), trained[row]))
+        if best[0] >= threshold:
+            found.append(((where, text), best[1], best[0]))
+    return found
 
 
 def main() -> int:

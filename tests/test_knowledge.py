@@ -82,6 +82,38 @@ def test_three_bands_answer_hedge_or_say_not_sure(small, monkeypatch) -> None:
     assert not selector.choose(kb, "q", "child_marriage_law").answered
 
 
+def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
+    """`python -m tools.evaluate --selector`: right (plain or hedged), not sure, routed elsewhere, wrong, and the
+    out-of-scope questions, per form and overall, with the selector's own ranking (top-1, top-3)."""
+    from knowledge.evaluate import evaluate, render
+
+    kb, selector = small
+    questions = [("en", "is it a crime to ask for dowry?", "dowry_law"),       # right, plain
+                 ("en", "where do I register a birth", "dowry_law"),           # wrong item
+                 ("bn", "is dowry illegal here", "dowry_law"),                # routed: Rasa read a greeting
+                 ("bn", "hello there", "birth_reg")]                          # not sure
+    intents = ["child_marriage_law", "legal_aid_info", "greet", "out_of_scope"]
+    result = evaluate(selector, kb, questions, intents, [("en", "hello there"), ("bn", "thanks a lot")],
+                      ["out_of_scope", "thank"])
+    en, bn, overall = (result["per_form"][f] for f in ("en", "bn", "overall"))
+    assert (en["questions"], en["right_plain"], en["wrong_plain"] + en["wrong_hedged"], en["top1"]) == (2, 0.5, 0.5, 0.5)
+    assert (bn["routed"], bn["not_sure"], bn["right"]) == (0.5, 0.5, 0.0)
+    assert overall["questions"] == 4 and overall["right"] == 0.25 and overall["top3"] == 1.0
+    assert overall["oos"] == 2 and overall["oos_plain"] == 0.0 and overall["oos_not_sure"] == 1.0
+    assert ("dowry_law", "birth_reg") in {(e, a.split(" ")[0]) for e, a in result["confusions"]}
+    assert "overall" in render(result) and "hello there" not in render(result)  # texts only on request
+
+
+def test_the_selector_reads_spelling_variants_and_the_exact_letters() -> None:
+    """Its features: the intent classifier's views (words, folded words, folded character n-grams) and the
+    character n-grams of the text as written (knowledge/features.py), never a change to safety/features.py."""
+    from knowledge.features import vectorizer
+    from safety.features import vectorizer as intent_vectorizer
+
+    names = [name for name, _ in vectorizer().transformer_list]
+    assert names[:3] == [name for name, _ in intent_vectorizer().transformer_list] and names[3:] == ["chars"]
+
+
 def test_a_hedged_answer_names_its_question_and_offers_the_alternatives_first() -> None:
     from knowledge.selector import Choice
 
@@ -200,6 +232,16 @@ def test_held_out_questions_are_never_training_examples() -> None:
     from knowledge.check import check
 
     assert not [p for p in check() if "held-out" in p or "out-of-scope" in p]
+
+
+def test_a_near_copy_of_a_held_out_question_is_refused_but_a_paraphrase_is_not() -> None:
+    from knowledge.check import near_copies
+
+    trained = ["how to register a death", "kazi office e biye registry korte koto taka lage", "what is the legal age to marry"]
+    held = [("a", "how do i register a death"), ("b", "kazi office e nikah registry korte koto taka lage"),
+            ("c", "at what age may a girl be married under the law"), ("d", "মৃত্যু নিবন্ধন কীভাবে করে")]
+    assert [(where, example) for (where, _), example, _ in near_copies(held, trained)] == [
+        ("a", "how to register a death"), ("b", "kazi office e biye registry korte koto taka lage")]
 
 
 def test_kb_files_are_one_per_topic() -> None:

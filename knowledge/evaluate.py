@@ -1,0 +1,164 @@
+"""The answer selector alone on the held-out knowledge questions, in seconds (`python -m tools.evaluate --selector`).
+
+For content editors and whoever changes the selector: fits a fresh selector on the training examples
+(content/kb/, its examples/ and not_answered.yml, the other intents' NLU data; never the held-out set),
+then replays the held-out questions of nlu_data/test/kb/ through the same decision as the bot (Rasa's
+intent, then the selector's three bands) and prints, per form:
+- the selector's own ranking: the expected item first (top-1) or among the first three (top-3);
+- what the user would get: the right item plainly, the right item hedged, "not sure", a wrong item
+  plainly (the harmful case), a wrong item hedged, or another flow (the intent routed it elsewhere);
+- for the out-of-scope questions: "not sure", a hedged answer, a plain answer (the harmful case).
+
+With Rasa's intents, as in the bot: `python -m tools.evaluate --selector` (`make eval` without the
+rest; the intents are parsed once with the trained model and cached in models/, so a run costs one
+selector fit, about 20 s). `python -m knowledge evaluate-selector` needs no trained model: every
+question goes to the selector with no intent (no hedged band, nothing routed elsewhere).
+The confusions are listed by item id; `--show-texts` also prints the questions (content editors:
+write new examples from the item's answer, never from a held-out question).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from knowledge.kb import FORMS, HELD_OUT_DIR, KnowledgeBase, content_hash, knowledge_base
+from knowledge.kb import read_yaml as read_content
+
+NOT_SURE = "NOT_SURE"
+ROUTED = "ROUTED:"
+
+
+def held_out_sets(held_out_dir: Path = HELD_OUT_DIR) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(form, text, expected item id) held-out questions, and (form, text) out-of-scope questions."""
+    questions, out_of_scope = [], []
+    for path in sorted(held_out_dir.glob("*.yml")):
+        data = read_content(path)
+        for entry in data.get("heldout") or []:
+            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
+        out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
+    return questions, out_of_scope
+
+
+def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> tuple[str, list[str], bool]:
+    """What the bot answers (an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow), the
+    item ids offered as buttons ("did you mean" when not sure, the alternatives of a hedged answer), and
+    whether the answer was hedged. The same decision as actions/knowledge.py."""
+    from knowledge.selector import SELECTABLE_INTENTS
+
+    if intent is not None and intent not in SELECTABLE_INTENTS:
+        return f"{ROUTED}{intent}", [], False
+    choice = selector.choose(kb, text, intent)
+    if choice.answered:
+        return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged
+    return NOT_SURE, [item.id for item in choice.candidates], False
+
+
+def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_scope, oos_intents) -> dict:
+    """The figures described in the module docstring, per form and overall, and the confusions."""
+    from knowledge.selector import NONE
+
+    rows = []
+    for (form, text, expected), intent in zip(questions, question_intents):
+        ranking = [label for label, _ in selector.rank(text) if label != NONE]
+        answer, buttons, hedged = reply_of(selector, kb, intent, text)
+        rows.append({"form": form, "text": text, "expected": expected, "ranking": ranking[:3], "answer": answer,
+                     "buttons": buttons, "hedged": hedged})
+    oos_rows = []
+    for (form, text), intent in zip(out_of_scope, oos_intents):
+        answer, _, hedged = reply_of(selector, kb, intent, text)
+        oos_rows.append({"form": form, "text": text, "answer": answer, "hedged": hedged})
+    per_form = {}
+    for form in (*FORMS, "overall"):
+        mine = [r for r in rows if form in ("overall", r["form"])]
+        oos = [r for r in oos_rows if form in ("overall", r["form"])]
+        n, n_oos = max(1, len(mine)), max(1, len(oos))
+        right = [r for r in mine if r["answer"] == r["expected"]]
+        wrong = [r for r in mine if r["answer"] not in (r["expected"], NOT_SURE) and not r["answer"].startswith(ROUTED)]
+        oos_answered = [r for r in oos if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+        per_form[form] = {
+            "questions": len(mine),
+            "top1": sum(r["ranking"][:1] == [r["expected"]] for r in mine) / n,
+            "top3": sum(r["expected"] in r["ranking"] for r in mine) / n,
+            "right": len(right) / n,
+            "right_plain": sum(not r["hedged"] for r in right) / n,
+            "right_hedged": sum(r["hedged"] for r in right) / n,
+            "offered": sum(r["answer"] == r["expected"] or r["expected"] in r["buttons"] for r in mine) / n,
+            "not_sure": sum(r["answer"] == NOT_SURE for r in mine) / n,
+            "routed": sum(r["answer"].startswith(ROUTED) for r in mine) / n,
+            "wrong_plain": sum(not r["hedged"] for r in wrong) / n,
+            "wrong_hedged": sum(r["hedged"] for r in wrong) / n,
+            "oos": len(oos),
+            "oos_not_sure": 1 - len(oos_answered) / n_oos,
+            "oos_hedged": sum(r["hedged"] for r in oos_answered) / n_oos,
+            "oos_plain": sum(not r["hedged"] for r in oos_answered) / n_oos,
+        }
+    confusions = collections.Counter(
+        (r["expected"], r["answer"] + (" (hedged)" if r["hedged"] else ""))
+        for r in rows if r["answer"] != r["expected"] and r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED))
+    ranking_confusions = collections.Counter((r["expected"], r["ranking"][0]) for r in rows if r["ranking"][0] != r["expected"])
+    return {"per_form": per_form, "confusions": confusions, "ranking_confusions": ranking_confusions,
+            "rows": rows, "oos_rows": oos_rows}
+
+
+COLUMNS = (("top1", "top-1"), ("top3", "top-3"), ("right", "right"), ("right_plain", "r.plain"),
+           ("right_hedged", "r.hedged"), ("offered", "offered"), ("not_sure", "not sure"), ("routed", "routed"),
+           ("wrong_plain", "WRONG pl"), ("wrong_hedged", "wrong hd"), ("oos_not_sure", "oos ns"),
+           ("oos_hedged", "oos hd"), ("oos_plain", "OOS PL"))
+
+
+def render(result: dict, errors: int = 25, show_texts: bool = False) -> str:
+    lines = ["form      n     " + " ".join(f"{title:>8}" for _, title in COLUMNS)]
+    for form, v in result["per_form"].items():
+        lines.append(f"{form:<9} {v['questions']:<5} " + " ".join(f"{v[key]:8.3f}" for key, _ in COLUMNS))
+    if errors:
+        lines += ["", f"Most frequent wrong answers (expected -> answered: count), first {errors}:"]
+        lines += [f"  {e} -> {a}: {c}" for (e, a), c in result["confusions"].most_common(errors)]
+        lines += ["", f"Most frequent ranking confusions (expected -> ranked first: count), first {errors}:"]
+        lines += [f"  {e} -> {a}: {c}" for (e, a), c in result["ranking_confusions"].most_common(errors)]
+        oos = [r for r in result["oos_rows"] if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+        lines += ["", f"Out-of-scope questions answered ({len(oos)}):"]
+        lines += [f"  [{r['form']}] -> {r['answer']}{' (hedged)' if r['hedged'] else ''}"
+                  + (f": {r['text']}" if show_texts else "") for r in oos]
+    if show_texts:
+        lines += ["", "Wrong answers:"]
+        lines += [f"  [{r['form']}] {r['text']} -> {r['answer']}{' (hedged)' if r['hedged'] else ''} (expected {r['expected']})"
+                  for r in result["rows"] if r["answer"] not in (r["expected"], NOT_SURE) and not r["answer"].startswith(ROUTED)]
+    return "\n".join(lines)
+
+
+def run(intents_of: Optional[Callable[[list[str]], Optional[list[str]]]] = None, fit: Optional[Callable] = None) -> dict:
+    """Fit a selector on the training data (``fit(kb, none_texts)``, default AnswerSelector.fit) and evaluate it.
+    ``intents_of(texts)`` gives Rasa's intent per held-out text (tools/evaluate.py), or None: no intents."""
+    from knowledge.selector import AnswerSelector, none_examples
+
+    kb = knowledge_base()
+    questions, out_of_scope = held_out_sets()
+    texts = [t for _, t, _ in questions] + [t for _, t in out_of_scope]
+    intents = intents_of(texts) if intents_of else None
+    if intents is None:
+        print("Without Rasa's intents: every question goes to the selector, no hedged band.")
+        intents = [None] * len(texts)
+    selector = (fit or AnswerSelector.fit)(kb, none_examples())
+    return evaluate(selector, kb, questions, intents[:len(questions)], out_of_scope, intents[len(questions):])
+
+
+def main(argv: Optional[list[str]] = None, intents_of: Optional[Callable] = None,
+         prog: str = "python -m knowledge evaluate-selector") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", type=int, default=25, help="how many confusions to list (0: none)")
+    parser.add_argument("--show-texts", action="store_true", help="print the questions answered wrongly")
+    parser.add_argument("--json", type=Path, default=None, help="also write the per-form figures to this file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    started = time.monotonic()
+    result = run(intents_of)
+    print(render(result, args.errors, args.show_texts))
+    print(f"\n({time.monotonic() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps(result["per_form"], indent=1), encoding="utf-8")
+    return 0
