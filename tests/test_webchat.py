@@ -38,6 +38,23 @@ async def test_rasa_down_still_answers_with_the_numbers() -> None:
                 assert "1098" in (await resp.json())["replies"][0]["text"]
 
 
+async def test_the_web_chat_serves_the_dashboard_and_keeps_messages_small(monkeypatch) -> None:
+    """The staff dashboard at /staff/ and the partner export (off without PARTNER_TOKENS) share the web chat's
+    server; the app accepts a staff CSV upload, but a chat message stays limited to 64 KB."""
+    monkeypatch.setenv("STAFF_TOKEN", "web-chat-dashboard-token")
+    monkeypatch.delenv("PARTNER_TOKENS", raising=False)
+    async with serve_app(create_app(f"http://127.0.0.1:{free_port()}")) as base, ClientSession() as client:
+        async with client.get(f"{base}/staff/trends", allow_redirects=False) as resp:
+            assert resp.status == 302 and resp.headers["Location"].startswith("/staff/login")
+        async with client.get(f"{base}/staff/login") as resp:
+            assert resp.status == 200 and 'name="token"' in await resp.text()
+        async with client.get(f"{base}/partners/v1/weekly.csv") as resp:
+            assert resp.status == 404
+        async with client.post(f"{base}/api/message", data=b'{"text": "' + b"a" * 70_000 + b'"}',
+                               headers={"Content-Type": "application/json"}) as resp:
+            assert resp.status == 413
+
+
 BOT_TEXT = "[...document.querySelectorAll('.msg.bot')].map(e => e.textContent).join('\\n')"
 
 
