@@ -107,7 +107,8 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").exists() and ") Z " not in Path(f"/proc/{pid}/stat").read_text()
 
 
-COMMANDS = {"rasa": [b"-m", b"rasa", b"run"], "actions": [b"-m", b"rasa_sdk"], "bot": [b"-m", b"bot.telegram_app"]}
+COMMANDS = {"rasa": [b"-m", b"rasa", b"run"], "actions": [b"-m", b"rasa_sdk"], "bot": [b"-m", b"bot.telegram_app"],
+            "dashboard": [b"-m", b"backoffice.dashboard"]}
 
 
 def child_pid(run: MakeRun, key: str) -> int:
@@ -168,10 +169,16 @@ async def fake():
 
 
 async def test_rasa_killed_under_make_run_the_bot_answers_999_then_rasa_is_back(fake: FakeTelegram, tmp_path) -> None:
-    run = MakeRun(tmp_path, fake).start()
+    dashboard_port = free_port()
+    run = MakeRun(tmp_path, fake, STAFF_TOKEN="supervisor-test-staff-token", DASHBOARD_PORT=str(dashboard_port)).start()
     try:
         await run.until("ready", run.ready)
         await assert_rasa_exposes_only_the_guarded_webhook(run)
+        async with ClientSession() as client:  # with STAFF_TOKEN, make run serves the staff dashboard too
+            async with client.get(f"http://127.0.0.1:{dashboard_port}/staff/login") as resp:
+                assert resp.status == 200 and 'name="token"' in await resp.text()
+        assert "supervisor-test-staff-token" not in Path(f"/proc/{child_pid(run, 'dashboard')}/cmdline").read_text()
+        assert f"Staff dashboard: http://127.0.0.1:{dashboard_port}/staff/" in run.text()
         fake.send_text(41, USER_ID, QUESTION)
         assert messages()["rasa_unavailable"] not in (await fake.wait_for(41, 1, timeout=30))[0]["text"]
 
