@@ -1,8 +1,8 @@
 """The answer selector's text features: the intent classifier's three views (safety/features.py) and a fourth.
 
-safety/features.py is shared with crisis detection, whose guarantee must not move, so the selector keeps
-its own vectoriser here and only reuses the normalisation and the spelling folding from there. Views,
-each TF-IDF weighted and l2-normalised:
+safety/features.py is shared with crisis detection, whose guarantee must not move, so the selector takes
+a fresh copy of those three views from there and adds its fourth here, leaving the intent features as they
+are. Views, each TF-IDF weighted and l2-normalised:
 - the words and word pairs as written, and the same after folding (safety.features.fold: ী/ি, ষ/স/শ,
   the silent h of Banglish, w/o, doubled letters...);
 - character n-grams (2-5, inside word boundaries) of the folded text;
@@ -17,15 +17,12 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from safety.features import TOKEN_PATTERN, _folded
+from safety.features import vectorizer as intent_views
 
 
 def vectorizer(word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5)) -> FeatureUnion:
-    common = {"sublinear_tf": True, "lowercase": False, "dtype": np.float64}
-    return FeatureUnion([
-        ("words", TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=word_ngrams, **common)),
-        ("folded_words", TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=word_ngrams,
-                                         preprocessor=_folded, **common)),
-        ("folded_chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams, preprocessor=_folded, **common)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams, **common)),
-    ])
+    """The intent classifier's three views (a new, unfitted union) plus character n-grams as written."""
+    union = intent_views(word_ngrams, char_ngrams)
+    union.transformer_list.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams,
+                                                            sublinear_tf=True, lowercase=False, dtype=np.float64)))
+    return union
