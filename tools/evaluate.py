@@ -67,31 +67,6 @@ async def parse_all(model: Path, texts: list[str]) -> list[str]:
     return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
 
 
-def load_answer_sets() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """(form, text, expected item id) held-out questions, and (form, text) out-of-scope questions."""
-    from knowledge.kb import HELD_OUT_DIR
-    from knowledge.kb import read_yaml as read_content  # as the check compares them
-
-    questions, out_of_scope = [], []
-    for path in sorted(HELD_OUT_DIR.glob("*.yml")):
-        data = read_content(path)
-        for entry in data.get("heldout") or []:
-            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
-        out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
-    return questions, out_of_scope
-
-
-def reply_of(intent: str, text: str) -> tuple[str, list[str], bool]:
-    """What the bot answers (an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow), the
-    item ids offered as buttons ("did you mean" when not sure, the alternatives of a hedged answer), and
-    whether the answer was hedged (knowledge.evaluate.reply_of with the shipped selector)."""
-    from knowledge.evaluate import reply_of as selector_reply
-    from knowledge.kb import knowledge_base
-    from knowledge.selector import answer_selector
-
-    return selector_reply(answer_selector(), knowledge_base(), intent, text)
-
-
 def cached_intents(texts: list[str]) -> list[str] | None:
     """Rasa's intent for each held-out knowledge question with the current model, parsed once and cached in
     models/ under the model's and the texts' hash (for `--selector`); None without a trained model."""
@@ -115,48 +90,34 @@ def cached_intents(texts: list[str]) -> list[str] | None:
     return intents
 
 
-NOT_SURE = "NOT_SURE"
-
-
 def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dict:
-    replies = [reply_of(intent, text) for (_, text, _), intent in zip(questions, question_intents)]
-    rows = [(form, text, expected, answer, hedged)
-            for (form, text, expected), (answer, _, hedged) in zip(questions, replies)]
-    offered = [expected == answer or expected in buttons
-               for (_, _, expected), (answer, buttons, _) in zip(questions, replies)]
-    oos_replies = [reply_of(intent, text) for (_, text), intent in zip(out_of_scope, oos_intents)]
-    oos_rows = [(form, text, answer, hedged) for (form, text), (answer, _, hedged) in zip(out_of_scope, oos_replies)]
-    ranks = selector_ranks(questions)
+    """knowledge.evaluate's figures for the shipped selector, named as docs/evaluation.md shows them; the crisis
+    reply is split out of "routed" (it is the crisis-first guarantee, not a miss of the answer selector)."""
+    from knowledge.evaluate import NOT_SURE, ROUTED, evaluate
+    from knowledge.kb import knowledge_base
+    from knowledge.selector import answer_selector
+
+    result = evaluate(answer_selector(), knowledge_base(), questions, question_intents, out_of_scope, oos_intents)
     per_form = {}
-    for form in (*FORMS, "overall"):
-        mine = [r for r in rows if form in ("overall", r[0])]
-        mine_offered = [o for r, o in zip(rows, offered) if form in ("overall", r[0])]
-        mine_ranks = [k for r, k in zip(rows, ranks) if form in ("overall", r[0])]
-        n = max(1, len(mine))
-        wrong = [r for r in mine if r[3] not in (r[2], NOT_SURE) and not r[3].startswith("ROUTED:")]
+    for form, v in result["per_form"].items():
+        answers = [r["answer"] for r in result["rows"] if form in ("overall", r["form"])]
+        crisis = answers.count(f"{ROUTED}emergency") / max(1, len(answers))
+        elsewhere = sum(a.startswith(ROUTED) and a != f"{ROUTED}emergency" for a in answers) / max(1, len(answers))
         per_form[form] = {
-            "questions": len(mine),
-            "top1_accuracy": sum(r[2] == r[3] for r in mine) / n,
-            "top1_plain": sum(r[2] == r[3] and not r[4] for r in mine) / n,
-            "right_item_answered_or_offered": sum(mine_offered) / n,
-            "not_sure": sum(r[3] == NOT_SURE for r in mine) / n,
-            "crisis_reply": sum(r[3] == "ROUTED:emergency" for r in mine) / n,
-            "routed_elsewhere": sum(r[3].startswith("ROUTED:") and r[3] != "ROUTED:emergency" for r in mine) / n,
-            "wrong_item": sum(not r[4] for r in wrong) / n,
-            "wrong_item_hedged": sum(r[4] for r in wrong) / n,
-            "selector_top1": sum(k == 0 for k in mine_ranks) / n,
-            "selector_top3": sum(k < 3 for k in mine_ranks) / n,
-        }
-    answered = [r for r in oos_rows if r[2] != NOT_SURE and not r[2].startswith("ROUTED:")]
-    n_oos = max(1, len(oos_rows))
+            "questions": v["questions"], "top1_accuracy": v["right"], "top1_plain": v["right_plain"],
+            "right_item_answered_or_offered": v["offered"], "not_sure": v["not_sure"], "crisis_reply": crisis,
+            "routed_elsewhere": elsewhere, "wrong_item": v["wrong_plain"],
+            "wrong_item_hedged": v["wrong_hedged"], "selector_top1": v["top1"], "selector_top3": v["top3"]}
+    overall = result["per_form"]["overall"]
+    answered = [r for r in result["oos_rows"] if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
     return {
         "per_form": per_form,
-        "out_of_scope": {"questions": len(oos_rows),
-                         "dont_know_rate": 1 - len(answered) / n_oos,
-                         "hedged_rate": sum(r[3] for r in answered) / n_oos,
-                         "plain_answer_rate": sum(not r[3] for r in answered) / n_oos,
-                         "answered_anyway": pair_counts(f"{r[2]}{' (hedged)' if r[3] else ''}" for r in answered)},
-        "wrong": pair_counts(f"{r[2]} -> {r[3]}{' (hedged)' if r[4] else ''}" for r in rows if r[2] != r[3]),
+        "out_of_scope": {"questions": overall["oos"], "dont_know_rate": overall["oos_not_sure"],
+                         "hedged_rate": overall["oos_hedged"], "plain_answer_rate": overall["oos_plain"],
+                         "answered_anyway": pair_counts(f"{r['answer']}{' (hedged)' if r['hedged'] else ''}"
+                                                       for r in answered)},
+        "wrong": pair_counts(f"{r['expected']} -> {r['answer']}{' (hedged)' if r['hedged'] else ''}"
+                             for r in result["rows"] if r["answer"] != r["expected"]),
     }
 
 
@@ -165,15 +126,6 @@ def pair_counts(labels: Iterable[str]) -> list[str]:
     The held-out questions stay out of the docs: whoever writes training examples must not read them, or the
     evaluation would measure copies (`make content-check` refuses near-copies)."""
     return [f"{n} × {label}" for label, n in collections.Counter(labels).most_common()]
-
-
-def selector_ranks(questions) -> list[int]:
-    """The expected item's place in the selector's own ranking of the items (0: first), whatever the intent."""
-    from knowledge.selector import NONE, answer_selector
-
-    selector = answer_selector()
-    return [[label for label, _ in selector.rank(text) if label != NONE].index(expected)
-            for _, text, expected in questions]
 
 
 def margins_report() -> dict:
@@ -247,13 +199,14 @@ def main() -> int:
     if not model.exists():
         print("No trained model for the current sources; run `make eval` (it trains first).", file=sys.stderr)
         return 1
+    from knowledge.evaluate import held_out_sets
     from safety.crisis import default_detector
 
     seen = training_texts()
     all_tests = load_test_sets()
     tests = [t for t in all_tests if t[1].strip().lower() not in seen]
     crisis = load_crisis_set()
-    questions, out_of_scope = load_answer_sets()
+    questions, out_of_scope = held_out_sets()
     predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]
                                       + [t for _, t, _ in questions] + [t for _, t in out_of_scope]))
     question_intents = predicted[len(tests) + len(crisis):len(tests) + len(crisis) + len(questions)]
