@@ -19,8 +19,8 @@ from typing import Iterable, Optional, Sequence, Union
 from sqlalchemy.engine import Engine
 
 from backoffice.conversations import TRACKER_DB_URL
-from backoffice.trends import DHAKA, FINALISE_AFTER, OTHER, UNKNOWN, Cell, TrendStore, content, district_label, min_cell, \
-    publish, topic_label, week_end, week_of
+from backoffice.trends import DHAKA, OTHER, UNKNOWN, Cell, TrendStore, content, district_label, is_final, min_cell, \
+    publish, topic_label, week_of
 from contract.paths import VAR_DIR
 from contract.text import TO_BANGLA_DIGITS
 
@@ -116,7 +116,7 @@ def trends_report(since: dt.date, until: Optional[dt.date] = None, out: Path = V
     weeks, rows = trend_rows(since, until, db=db, now=now)
     out.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.timezone.utc)
-    open_weeks = [w for w in weeks if week_end(w) + FINALISE_AFTER > now]
+    open_weeks = [w for w in weeks if not is_final(w, now)]
     return (write_csv(rows, out / "trends.csv"), write_png(weeks, rows, out / "trends.png", open_weeks), len(rows))
 
 

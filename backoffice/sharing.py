@@ -33,7 +33,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from backoffice.reports import today, trend_rows
-from backoffice.trends import FINALISE_AFTER, MIN_CELL_FLOOR, Cell, district_label, min_cell, topic_label, week_end, \
+from backoffice.trends import MIN_CELL_FLOOR, Cell, district_label, is_final, last_final_week, min_cell, topic_label, \
     week_of
 from contract.paths import tracker_db_url
 
@@ -72,16 +72,6 @@ class WeekRange:
     @property
     def weeks(self) -> list[dt.date]:
         return [self.first + dt.timedelta(days=7 * i) for i in range((self.last - self.first).days // 7 + 1)]
-
-
-def is_final(week: dt.date, now: dt.datetime) -> bool:
-    """The rule ``TrendStore.rollup`` finalises by: an hour after the week ends."""
-    return week_end(week) + FINALISE_AFTER <= now
-
-
-def last_final_week(now: dt.datetime) -> dt.date:
-    """The most recent week that is final at ``now`` (the week before the one an hour ago fell in)."""
-    return week_of(now - FINALISE_AFTER) - dt.timedelta(days=7)
 
 
 def default_range(now: dt.datetime) -> WeekRange:

@@ -144,6 +144,16 @@ def week_end(week: dt.date) -> dt.datetime:
     return week_start(week + dt.timedelta(days=7))
 
 
+def is_final(week: dt.date, now: dt.datetime) -> bool:
+    """Whether ``week`` is final at ``now``: an hour after it ends (the rule the rollup finalises by)."""
+    return week_end(week) + FINALISE_AFTER <= now
+
+
+def last_final_week(now: dt.datetime) -> dt.date:
+    """The most recent week that is final at ``now`` (the week before the one an hour ago fell in)."""
+    return week_of(now - FINALISE_AFTER) - dt.timedelta(days=7)
+
+
 def district_of(slot_value: object) -> Optional[str]:
     """The district of a `location` slot value (contract/location_slot.py); None when it names no
     district (a division only, or a value this code does not know)."""
@@ -294,7 +304,7 @@ class TrendStore:
         with self.engine.connect() as conn:
             open_weeks = conn.execute(select(trend_week.c.week).where(trend_week.c.status == "open")).scalars().all()
         for week in sorted(open_weeks):
-            if week_end(week) + FINALISE_AFTER > now:
+            if not is_final(week, now):
                 continue
             with self.engine.begin() as conn:
                 done = conn.execute(update(trend_week).where(trend_week.c.week == week, trend_week.c.status == "open")

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from backoffice import sharing, trends
 from backoffice.reports import trend_rows
-from backoffice.trends import DHAKA, OTHER, week_of
+from backoffice.trends import DHAKA, OTHER, is_final, week_of
 from tests.test_trends import AFTER, WEEK, Tracker, at, tracker  # noqa: F401 (tracker is a fixture)
 
 TOKEN = "partner-" + "x7Qm2" * 8  # long enough (MIN_TOKEN_CHARS); a recognisable marker for the log check
@@ -212,8 +212,8 @@ def test_the_default_range_is_the_last_twelve_final_weeks() -> None:
     monday_early = dt.datetime(2026, 10, 12, 0, 30, tzinfo=DHAKA)  # the week of WEEK ended 30 minutes ago: not final
     rng = sharing.parse_range(None, None, now=monday_early)
     assert rng.last == WEEK - dt.timedelta(days=7) and len(rng.weeks) == 12
-    assert all(sharing.is_final(w, monday_early) for w in rng.weeks)
-    assert not sharing.is_final(WEEK, monday_early) and sharing.is_final(WEEK, AFTER)
+    assert all(is_final(w, monday_early) for w in rng.weeks)
+    assert not is_final(WEEK, monday_early) and is_final(WEEK, AFTER)
     assert sharing.parse_range(None, None, now=AFTER).last == WEEK
     until_only = sharing.parse_range(None, WEEK.isoformat(), now=AFTER)
     assert until_only.last == WEEK and len(until_only.weeks) == 12

@@ -40,11 +40,10 @@ async def published_trends(request: web.Request, chosen: TrendFilter) -> tuple[l
     """Finalised weeks, suppressed by backoffice.trends.publish, then filtered (filtering shown cells
     reveals nothing a table of all of them would not)."""
     db = state(request).tracker_db or tracker_db_url()
-    now = dt.datetime.now(dt.timezone.utc)
-    since = reports.today() - dt.timedelta(days=7 * chosen.weeks)
-    weeks, cells = await asyncio.to_thread(reports.trend_rows, since, db=db, now=now)
-    finished = [w for w in weeks if trends.week_end(w) + trends.FINALISE_AFTER <= now][-chosen.weeks:]
-    return finished, [c for c in cells if chosen.keep(c)]
+    last = trends.last_final_week(dt.datetime.now(dt.timezone.utc))
+    weeks, cells = await asyncio.to_thread(reports.trend_rows, last - dt.timedelta(days=7 * (chosen.weeks - 1)), last,
+                                           db=db)
+    return weeks, [c for c in cells if chosen.keep(c)]
 
 
 async def trends_page(request: web.Request) -> web.Response:
