@@ -43,8 +43,8 @@ def staff_token_ok(given: str, token: Optional[str] = None) -> bool:
     return bool(expected) and hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
-def _key(session_id: str) -> str:
-    """Sessions are kept by hash, so a memory dump does not hand out live session ids."""
+def session_key(session_id: str) -> str:
+    """Sessions (and what is bound to them) are kept by hash, so a memory dump does not hand out live ids."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -73,14 +73,14 @@ class StaffSessions:
             self._expiry.pop(oldest)
             self._csrf.pop(oldest, None)
         session_id = secrets.token_urlsafe(32)
-        self._expiry[_key(session_id)] = self.clock() + self.hours * 3600
-        self._csrf[_key(session_id)] = secrets.token_urlsafe(24)
+        self._expiry[session_key(session_id)] = self.clock() + self.hours * 3600
+        self._csrf[session_key(session_id)] = secrets.token_urlsafe(24)
         return session_id
 
     def valid(self, session_id: Optional[str]) -> bool:
         if not session_id or len(session_id) > 128:
             return False
-        expiry = self._expiry.get(_key(session_id))
+        expiry = self._expiry.get(session_key(session_id))
         if expiry is None:
             return False
         if expiry <= self.clock():
@@ -90,15 +90,15 @@ class StaffSessions:
 
     def csrf_token(self, session_id: str) -> str:
         """The form token bound to this session (forms that change data must carry it)."""
-        return self._csrf.get(_key(session_id), "")
+        return self._csrf.get(session_key(session_id), "")
 
     def csrf_ok(self, session_id: str, given: str) -> bool:
-        expected = self._csrf.get(_key(session_id), "")
+        expected = self._csrf.get(session_key(session_id), "")
         return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
     def logout(self, session_id: str) -> None:
-        self._expiry.pop(_key(session_id), None)
-        self._csrf.pop(_key(session_id), None)
+        self._expiry.pop(session_key(session_id), None)
+        self._csrf.pop(session_key(session_id), None)
 
     def max_age_s(self) -> int:
         return int(self.hours * 3600)
@@ -140,3 +140,19 @@ class LoginThrottle:
             for key in [k for k, v in self._failures.items() if not v and k != client]:
                 self._failures.pop(key, None)
         return failures
+
+
+def throttled_login(sessions: StaffSessions, throttle: LoginThrottle, client: str, token_given: str,
+                    previous: Optional[str] = None, token: Optional[str] = None) -> tuple[Optional[str], float]:
+    """(a new session id, 0) for the right token; (None, 0) for a wrong one, counted against ``client``; and
+    (None, seconds to wait) while the client is throttled, without trying the token (a guesser learns
+    nothing from a right token sent while throttled)."""
+    wait = throttle.wait_s(client)
+    if wait > 0:
+        return None, wait
+    new_session = sessions.login(token_given, previous=previous, token=token)
+    if new_session is None:
+        throttle.failed(client)
+    else:
+        throttle.succeeded(client)
+    return new_session, 0.0

@@ -24,7 +24,7 @@ from telegram import Bot, Document, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
-from backoffice.access import LoginThrottle, StaffSessions, is_staff_hash, staff_ids_from_env
+from backoffice.access import LoginThrottle, StaffSessions, is_staff_hash, staff_ids_from_env, throttled_login
 from backoffice.staff import COMMANDS, StaffCommand, StaffReply, StaffRequest, help_text, run
 from bot.chat_memory import remember
 from bot.messages import messages
@@ -202,13 +202,8 @@ async def web_command(staff: WebStaff, session: str, text: str, client: str = ""
 
 def web_login(staff: WebStaff, session: str, token: str, client: str) -> WebAnswer:
     """``/staff TOKEN``: a new staff session (throttled per client: after 5 wrong tokens, wait)."""
-    unknown = WebAnswer([{"text": messages()["unknown_command"]}])
-    if not token or staff.throttle.wait_s(client) > 0:
-        return unknown
-    new_session = staff.sessions.login(token, previous=session)
+    new_session = throttled_login(staff.sessions, staff.throttle, client, token, previous=session)[0] if token else None
     if new_session is None:
-        staff.throttle.failed(client)
-        return unknown
-    staff.throttle.succeeded(client)
+        return WebAnswer([{"text": messages()["unknown_command"]}])
     welcome = messages()["staff_web_welcome"].format(hours=f"{staff.sessions.hours:g}")
     return WebAnswer([{"text": welcome + "\n\n" + help_text()}], session=new_session)

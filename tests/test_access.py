@@ -2,7 +2,7 @@
 throttled logins, the Telegram allowlist and the token check. No servers: these run in `make test-fast`."""
 from __future__ import annotations
 
-from backoffice.access import LoginThrottle, StaffSessions, is_staff_hash, staff_token_ok
+from backoffice.access import LoginThrottle, StaffSessions, is_staff_hash, staff_token_ok, throttled_login
 
 
 class Clock:
@@ -72,3 +72,17 @@ def test_the_allowlist_and_the_token_check() -> None:
     assert not staff_token_ok("anything", token="") and not staff_token_ok("", token="")
     assert staff_token_ok(" secret ", token="secret") and not staff_token_ok("secre", token="secret")
     assert is_staff_hash("ABC123", frozenset({"abc123"})) and not is_staff_hash("abc123", frozenset())
+
+
+def test_a_throttled_login_does_not_even_try_the_token() -> None:
+    clock = Clock()
+    sessions, throttle = StaffSessions(clock=clock), LoginThrottle(allowed=2, window_s=60, clock=clock)
+    assert throttled_login(sessions, throttle, "a", "wrong", token="right") == (None, 0.0)
+    assert throttled_login(sessions, throttle, "a", "wrong", token="right") == (None, 0.0)
+    session, wait = throttled_login(sessions, throttle, "a", "right", token="right")
+    assert session is None and wait == 60  # the right token, refused while throttled
+    session, wait = throttled_login(sessions, throttle, "b", "right", token="right")  # another client is not
+    assert sessions.valid(session) and wait == 0
+    clock.now += 60
+    session, _ = throttled_login(sessions, throttle, "a", "right", token="right")
+    assert sessions.valid(session) and throttle.wait_s("a") == 0  # a success clears the client's failures

@@ -3,7 +3,6 @@ directory, uploads waiting for "Apply"), and the request helpers (language, sess
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import secrets
@@ -16,7 +15,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from backoffice import trends
-from backoffice.access import LoginThrottle, StaffSessions
+from backoffice.access import LoginThrottle, StaffSessions, session_key
 from backoffice.dashboard.html import LANGS, page, t
 from referral_directory import Directory
 from referral_directory.gazetteer import load as load_gazetteer
@@ -103,20 +102,16 @@ class Dashboard:
         for key in [k for k, u in self.uploads.items() if now - u.created > UPLOAD_TTL_S]:
             del self.uploads[key]
         upload_id = secrets.token_urlsafe(16)
-        self.uploads[upload_id] = Upload(_session_key(session_id), data)
+        self.uploads[upload_id] = Upload(session_key(session_id), data)
         return upload_id
 
     def take_upload(self, session_id: str, upload_id: str) -> Optional[bytes]:
         upload = self.uploads.get(upload_id)
-        if upload is None or upload.session_key != _session_key(session_id) \
+        if upload is None or upload.session_key != session_key(session_id) \
                 or time.monotonic() - upload.created > UPLOAD_TTL_S:
             return None
         del self.uploads[upload_id]
         return upload.data
-
-
-def _session_key(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def state(request: web.Request) -> Dashboard:

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from backoffice.access import throttled_login
 from backoffice.dashboard.common import (COOKIE, PREFIX, behind_tls_proxy, client_of, html, lang_of, session_id,
                                          state)
 from backoffice.dashboard.html import e, hidden, t, url
@@ -31,20 +32,16 @@ async def login_page(request: web.Request) -> web.Response:
 async def login_post(request: web.Request) -> web.Response:
     """A right token opens a new session (any previous one ends: the id rotates at every login)."""
     dash, lang = state(request), lang_of(request)
-    client = client_of(request)
-    wait = dash.throttle.wait_s(client)
+    form = await request.post()
+    new_session, wait = throttled_login(dash.sessions, dash.throttle, client_of(request), str(form.get("token", "")),
+                                        previous=session_id(request), token=dash.staff_token())
     if wait > 0:
         logger.warning("dashboard: login throttled")
         body = login_form(request, t("login_wait", lang, minutes=max(1, round(wait / 60))))
         return html(request, t("login_title", lang), body, status=429)
-    form = await request.post()
-    new_session = dash.sessions.login(str(form.get("token", "")), previous=session_id(request),
-                                      token=dash.staff_token())
     if new_session is None:
-        dash.throttle.failed(client)
         logger.info("dashboard: failed login")
         return html(request, t("login_title", lang), login_form(request, t("login_wrong", lang)), status=401)
-    dash.throttle.succeeded(client)
     logger.info("dashboard: staff login")
     next_page = str(form.get("next", ""))
     target = next_page if next_page.startswith(PREFIX + "/") and "//" not in next_page else url(PREFIX, "")
