@@ -17,6 +17,7 @@ CLI (the same table against DATABASE_URL; ``--help`` lists it)::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import shutil
 import sys
@@ -44,6 +45,35 @@ CLI_CHANGED_BY = "cli"
 def messages() -> dict[str, str]:
     """The staff texts (backoffice/messages.yml): the back office does not read the bot's own texts."""
     return read_yaml(Path(__file__).with_name("messages.yml"))
+
+
+# -- the directory the commands work on ----------------------------------------------------------------------
+
+@dataclass
+class DirectoryOnDemand:
+    """The referral directory a front end opens once, on first staff use, not at start (most runs have no
+    staff at all): ``url``, else DATABASE_URL, the same database as the action server's."""
+
+    url: Optional[str] = None
+    _directory: Optional[Directory] = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def is_open(self) -> bool:
+        return self._directory is not None
+
+    async def get(self) -> Directory:
+        async with self._lock:
+            if self._directory is None:
+                from referral_directory import Directory
+
+                self._directory = await asyncio.to_thread(Directory.open, self.url)
+        return self._directory
+
+    def close(self) -> None:
+        if self._directory is not None:
+            self._directory.close()
+            self._directory = None
 
 
 # -- what a command gets and gives ------------------------------------------------------------------------

@@ -18,14 +18,14 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Optional
 
 from telegram import Bot, Document, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
 from backoffice.access import LoginThrottle, StaffSessions, is_staff_hash, staff_ids_from_env, throttled_login
-from backoffice.staff import COMMANDS, StaffCommand, StaffReply, StaffRequest, help_text, run
+from backoffice.staff import COMMANDS, DirectoryOnDemand, StaffCommand, StaffReply, StaffRequest, help_text, run
 from bot.chat_memory import remember
 from bot.messages import messages
 from bot.privacy import sender_id
@@ -54,17 +54,6 @@ def command_of(text: str) -> tuple[str, str]:
     words = text.strip().split(maxsplit=1)
     name = words[0].lstrip("/").split("@")[0].lower() if words else ""
     return name, words[1].strip() if len(words) > 1 else ""
-
-
-async def directory_of(state: Union[BotState, "WebStaff"]) -> Any:
-    """The front end's own Directory (same database as the action server: ``directory_url``, else
-    DATABASE_URL), opened once, on first use."""
-    async with state.directory_lock:
-        if state.directory is None:
-            from referral_directory import Directory
-
-            state.directory = await asyncio.to_thread(Directory.open, state.directory_url)
-    return state.directory
 
 
 # -- Telegram -----------------------------------------------------------------------------------------
@@ -98,7 +87,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, command: St
         await context.bot.send_message(chat_id, messages()["staff_import_too_big"])
         return
     state: BotState = context.bot_data
-    directory = await directory_of(state)
+    directory = await state.directory.get()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         upload = None
@@ -146,8 +135,7 @@ def register(app: Application, directory_url: Optional[str] = None, staff_ids: O
     """Install the allowlist (STAFF_IDS unless given) and the staff handlers, before the user handlers.
     The "unknown command" handler is added by build_application after every other command."""
     app.bot_data.staff_ids = staff_ids if staff_ids is not None else staff_ids_from_env()
-    app.bot_data.directory_url = directory_url
-    app.bot_data.directory = None
+    app.bot_data.directory = DirectoryOnDemand(directory_url)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(list(COMMANDS), on_staff_command, filters=private), group=HANDLER_GROUP)
     app.add_handler(MessageHandler(filters.Document.ALL & IMPORT_CAPTION & private, on_upload_caption),
@@ -163,9 +151,7 @@ class WebStaff:
 
     sessions: StaffSessions = field(default_factory=StaffSessions)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    directory_url: Optional[str] = None
-    directory: Any = None
-    directory_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    directory: DirectoryOnDemand = field(default_factory=DirectoryOnDemand)  # DATABASE_URL, opened on first use
 
 
 @dataclass
@@ -189,7 +175,7 @@ async def web_command(staff: WebStaff, session: str, text: str, client: str = ""
     command = COMMANDS[name]
     if command.needs_upload:
         return WebAnswer([{"text": messages()["staff_web_dashboard"].format(command=name)}])
-    directory = await directory_of(staff)
+    directory = await staff.directory.get()
     with tempfile.TemporaryDirectory() as tmp:
         request = StaffRequest(args=args, lang=lang, staff_hash=sender_id("web", session), directory=directory,
                                workdir=Path(tmp))

@@ -5,10 +5,11 @@ silent None. build_application fills it; handlers read ``context.bot_data.<name>
 """
 from __future__ import annotations
 
-import asyncio
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional
+
+from backoffice.staff import DirectoryOnDemand
 
 
 @dataclass
@@ -18,9 +19,7 @@ class BotState:
     rate_limiter: Any = None           # bot.ratelimit.RateLimiter, per user
     handoff: Any = None                # bot.handoff.HandoffDesk
     staff_ids: frozenset = frozenset()  # keyed hashes of the staff allowlist (STAFF_IDS, backoffice/access.py)
-    directory_url: Optional[str] = None
-    directory: Any = None              # referral_directory.Directory, opened on first staff use
-    directory_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    directory: DirectoryOnDemand = field(default_factory=DirectoryOnDemand)  # opened on first staff use
     forget_pending: set = field(default_factory=set)  # senders whose /forget failed: retried every minute
     chat_locks: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary)  # per chat
     ops_port: Optional[int] = None     # /healthz, /readyz, /metrics (bot/ops.py); None = off

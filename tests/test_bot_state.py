@@ -14,6 +14,6 @@ def test_the_application_state_is_one_typed_object(tmp_path) -> None:
     state = app.bot_data
     assert isinstance(state, BotState)
     assert state.rasa is not None and state.conversations is not None and state.rate_limiter is not None
-    assert state.handoff is not None and state.directory is None and state.forget_pending == set()
+    assert state.handoff is not None and not state.directory.is_open and state.forget_pending == set()
     with pytest.raises(AttributeError):
         state.rasa_bridge  # a misspelt name fails at once instead of reading None  # noqa: B018

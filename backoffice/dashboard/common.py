@@ -2,7 +2,6 @@
 directory, uploads waiting for "Apply"), and the request helpers (language, session, page frame, CSV)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from backoffice import trends
 from backoffice.access import LoginThrottle, StaffSessions, session_key
+from backoffice.staff import DirectoryOnDemand
 from backoffice.dashboard.html import LANGS, page, t
 from referral_directory import Directory
 from referral_directory.gazetteer import load as load_gazetteer
@@ -80,22 +80,19 @@ class Dashboard:
     sessions: StaffSessions = field(default_factory=StaffSessions)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     uploads: dict = field(default_factory=dict)
-    _directory: Optional[Directory] = None
-    _directory_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _directory: DirectoryOnDemand = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._directory = DirectoryOnDemand(self.directory_url)
 
     def staff_token(self) -> str:
         return self.token if self.token is not None else os.environ.get("STAFF_TOKEN", "")
 
     async def directory(self) -> Directory:
-        async with self._directory_lock:
-            if self._directory is None:
-                self._directory = await asyncio.to_thread(Directory.open, self.directory_url)
-        return self._directory
+        return await self._directory.get()
 
     async def close(self, app: Optional[web.Application] = None) -> None:
-        if self._directory is not None:
-            self._directory.close()
-            self._directory = None
+        self._directory.close()
 
     def keep_upload(self, session_id: str, data: bytes) -> str:
         now = time.monotonic()
