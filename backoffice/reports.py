@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -54,15 +55,21 @@ def trend_rows(since: dt.date, until: Optional[dt.date] = None, *, db: Union[str
 def write_csv(rows: Sequence[Cell], path: Path) -> Path:
     """Long format, one row per shown cell: week, final|partial, topic, district, conversations."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        for c in rows:
-            w.writerow({"week": c.week.isoformat(), "week_status": "partial" if c.partial else "final",
-                        "topic": c.topic, "topic_en": topic_label(c.topic, "en"),
-                        "topic_bn": topic_label(c.topic, "bn"),
-                        "district": c.district,
-                        "district_bn": district_label(c.district, "bn"), "conversations": c.conversations})
+        fh.write(csv_text(rows))
     return path
+
+
+def csv_text(rows: Sequence[Cell]) -> str:
+    """What write_csv writes, as text (the dashboard's download)."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for c in rows:
+        w.writerow({"week": c.week.isoformat(), "week_status": "partial" if c.partial else "final",
+                    "topic": c.topic, "topic_en": topic_label(c.topic, "en"), "topic_bn": topic_label(c.topic, "bn"),
+                    "district": c.district, "district_bn": district_label(c.district, "bn"),
+                    "conversations": c.conversations})
+    return out.getvalue()
 
 
 def chart_series(rows: Sequence[Cell]) -> dict[str, dict[dt.date, int]]:

@@ -11,12 +11,12 @@ from aiohttp import web
 from backoffice import trends
 from backoffice.dashboard.common import PREFIX, csv_download, district_options, html, lang_of, state
 from backoffice.dashboard.html import e, number, select, t, table, tel_links, url
+from backoffice.staff import FIND_LIMIT  # as many rows as /find shows in Telegram
 from referral_directory import CATEGORIES, Directory
 from referral_directory.gazetteer import load as load_gazetteer
 from referral_directory.upkeep import REASONS, category_label, coverage_csv
 
 STALE_PAGE_SIZE = 50
-FIND_LIMIT = 5
 
 # -- coverage ----------------------------------------------------------------------------------------------
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
 
@@ -76,6 +74,4 @@ async def trends_page(request: web.Request) -> web.Response:
 
 async def trends_csv(request: web.Request) -> web.Response:
     _, cells = await published_trends(request, TrendFilter.of(request))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = reports.write_csv(cells, Path(tmp) / "trends.csv")
-        return csv_download(path.read_text(encoding="utf-8"), f"trends_{reports.today().isoformat()}.csv")
+    return csv_download(reports.csv_text(cells), f"trends_{reports.today().isoformat()}.csv")
