@@ -48,6 +48,16 @@ class Server:
         async with client.post(f"{self.url}{PREFIX}/login", data={"token": TOKEN}, allow_redirects=False) as resp:
             assert resp.status == 303, await resp.text()
 
+    async def upload(self, client: ClientSession, csv_text: str) -> tuple[str, str]:
+        """Upload a CSV through the import form as a browser would: (the preview page, the form token)."""
+        async with client.get(f"{self.url}{PREFIX}/import") as resp:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', await resp.text()).group(1)
+        form = FormData()
+        form.add_field("csrf", csrf)
+        form.add_field("file", csv_text.encode("utf-8"), filename="upload.csv", content_type="text/csv")
+        async with client.post(f"{self.url}{PREFIX}/import", data=form) as resp:
+            return await resp.text(), csrf
+
 
 def dashboard_app(dashboard: Dashboard) -> web.Application:
     app = web.Application(client_max_size=6 * 1024 * 1024)
@@ -241,13 +251,7 @@ async def test_import_shows_the_changes_first_and_writes_only_on_apply(server: S
         writer.writeheader()
         writer.writerows(rows)
 
-        async with client.get(f"{server.url}{PREFIX}/import") as resp:
-            csrf = re.search(r'name="csrf" value="([^"]+)"', await resp.text()).group(1)
-        form = FormData()
-        form.add_field("csrf", csrf)
-        form.add_field("file", edited.getvalue().encode("utf-8"), filename="edited.csv", content_type="text/csv")
-        async with client.post(f"{server.url}{PREFIX}/import", data=form) as resp:
-            preview = await resp.text()
+        preview, csrf = await server.upload(client, edited.getvalue())
         text = visible_text(preview)
         assert "nothing has been written yet" in text and "0 new, 1 changed" in text
         assert target["id"] in text and "Phoned on a test" in text
@@ -268,16 +272,10 @@ async def test_import_shows_the_changes_first_and_writes_only_on_apply(server: S
 async def test_an_invalid_file_lists_its_problems_and_offers_no_apply(server: Server) -> None:
     async with server.session() as client:
         await server.login(client)
-        async with client.get(f"{server.url}{PREFIX}/import") as resp:
-            csrf = re.search(r'name="csrf" value="([^"]+)"', await resp.text()).group(1)
         bad = ("id,name_en,name_bn,category,division,district,upazila,address,phone,hours,lat,lon,serves,source,"
                "verified,listed_on,confirmed_on,notes\n"
                "x-1,=HYPERLINK(\"http://evil\"),,shelter,Khulna,Jashore,,,,,,,children,test,no,,,\n")
-        form = FormData()
-        form.add_field("csrf", csrf)
-        form.add_field("file", bad.encode(), filename="bad.csv", content_type="text/csv")
-        async with client.post(f"{server.url}{PREFIX}/import", data=form) as resp:
-            page = await resp.text()
+        page, _ = await server.upload(client, bad)
         assert "problems" in visible_text(page) and "import/apply" not in page
 
 
