@@ -65,6 +65,13 @@ class AnswerBook:
         related = [self.kb.items[i] for i in item.related if i in self.kb.items]
         return Reply("\n".join(lines), self.item_buttons(related, lang))
 
+    def short(self, item: Item, language: Optional[str], intro: Optional[str] = None) -> Reply:
+        """The item's short answer and sources, with its question as a button to the whole answer: what follows
+        the reply of another flow (the emergency numbers, a service search) when the message also asked it."""
+        lang = book_language(language)
+        lines = ([self.t(intro, lang)] if intro else []) + [item.short[lang], self.source_line(item, lang)]
+        return Reply("\n".join(lines), self.item_buttons([item], lang))
+
     def hedged(self, choice: Choice, language: Optional[str]) -> Reply:
         """The chosen item, introduced by the question it answers, with the other close questions first among
         the buttons: the selector was fairly but not fully sure."""

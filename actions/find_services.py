@@ -41,7 +41,7 @@ class ActionFindServices(Action):
             events.append(SlotSet("service_intent", intent))
         service_intent = intent if intent in referrals.CATEGORY_INTENTS else tracker.get_slot("service_intent")
         if intent in referrals.CATEGORY_INTENTS:
-            about = referrals.about_service(intent, lang)
+            about = referrals.about_service(intent, tracker.latest_message.get("text") or "", lang)
             if about:  # e.g. what a One-Stop Crisis Centre does, before asking where the user is
                 dispatcher.utter_message(text=about)
 

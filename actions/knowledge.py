@@ -52,6 +52,24 @@ class ActionAnswer(Action):
         return []
 
 
+class ActionAnswerAfterCrisis(Action):
+    """After the emergency numbers (which always come first, from the domain), the short answer of the item
+    that the message also asked about, when the selector picks one plainly: "my uncle beats me, what can I
+    do?" gets 999, 109 and 1098, then what to do. Nothing when no item fits well."""
+
+    def name(self) -> Text:
+        return "action_answer_after_crisis"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        book = answer_book()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        item = answer_selector().also_answers(book.kb, tracker.latest_message.get("text") or "", intent)
+        if item is not None:
+            reply = book.short(item, tracker.get_slot("language"), intro="also_helps")
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return []
+
+
 def _chosen_item(tracker: Tracker, intent: Optional[str], text: str) -> Optional[str]:
     """The item a button asked for: its `item` entity, or the intent's general answer for a bare /intent."""
     item_id = next(tracker.get_latest_entity_values(ITEM_ENTITY), None)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 
 from actions.answer_book import CONTENT_DIR, answer_book
+from knowledge.selector import answer_selector
 from referral_directory import Directory, Place, Point
 from contract import location_slot
 from contract.text import read_yaml
@@ -242,12 +243,13 @@ def genitive(name: str) -> str:
 _ENDS_IN_VOWEL = set("অআইঈউঊঋএঐওঔািীুূৃেৈোৌ")
 
 
-def about_service(intent: str, lang: str) -> Optional[str]:
-    """The short answer of the knowledge item that explains a kind of service (`about_item` in content/referrals.yml)."""
-    item = answer_book().kb.get(content()["categories"][intent].get("about_item"))
-    if item is None:
-        return None
-    return "\n".join((item.short[lang], answer_book().source_line(item, lang)))
+def about_service(intent: str, text: str, lang: str) -> Optional[str]:
+    """What comes before the search: the short answer of the item the message also asked about ("where can
+    a girl get medical care after abuse?": what a One-Stop Crisis Centre does), when the selector picks one
+    plainly, else of the item that explains this kind of service (`about_item` in content/referrals.yml)."""
+    book = answer_book()
+    item = answer_selector().also_answers(book.kb, text, intent) or book.kb.get(content()["categories"][intent].get("about_item"))
+    return None if item is None else book.short(item, lang).text
 
 
 def which_service(origin: Union[Place, Point], lang: str) -> Reply:

@@ -6,7 +6,9 @@ then replays the held-out questions of nlu_data/test/kb/ through the same decisi
 intent, then the selector's three bands) and prints, per form:
 - the selector's own ranking: the expected item first (top-1) or among the first three (top-3);
 - what the user would get: the right item plainly, the right item hedged, "not sure", a wrong item
-  plainly (the harmful case), a wrong item hedged, or another flow (the intent routed it elsewhere);
+  plainly (the harmful case), a wrong item hedged, or another flow (the intent routed it elsewhere: the
+  emergency reply or a service search, followed by an item's short answer when the selector picks one
+  plainly, counted as right or wrong like any answer, and "r.after");
 - for the out-of-scope questions: "not sure", a hedged answer, a plain answer (the harmful case).
 
 With Rasa's intents, as in the bot: `python -m tools.evaluate --selector` (`make eval` without the
@@ -44,18 +46,21 @@ def held_out_sets(held_out_dir: Path = HELD_OUT_DIR) -> tuple[list[tuple[str, st
     return questions, out_of_scope
 
 
-def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> tuple[str, list[str], bool]:
+def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> tuple[str, list[str], bool, bool]:
     """What the bot answers (an item id, NOT_SURE, or ROUTED:<intent> when the intent has its own flow), the
-    item ids offered as buttons ("did you mean" when not sure, the alternatives of a hedged answer), and
-    whether the answer was hedged. The same decision as actions/knowledge.py."""
+    item ids offered as buttons ("did you mean" when not sure, the alternatives of a hedged answer), whether
+    the answer was hedged, and whether the item's short answer followed another flow's reply (the emergency
+    numbers, a service search: FLOW_INTENTS). The same decisions as actions/knowledge.py and
+    actions/referrals.about_service."""
     from knowledge.selector import SELECTABLE_INTENTS
 
     if intent is not None and intent not in SELECTABLE_INTENTS:
-        return f"{ROUTED}{intent}", [], False
+        item = selector.also_answers(kb, text, intent)
+        return (item.id, [], False, True) if item else (f"{ROUTED}{intent}", [], False, False)
     choice = selector.choose(kb, text, intent)
     if choice.answered:
-        return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged
-    return NOT_SURE, [item.id for item in choice.candidates], False
+        return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged, False
+    return NOT_SURE, [item.id for item in choice.candidates], False, False
 
 
 def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_scope, oos_intents) -> dict:
@@ -65,13 +70,13 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
     rows = []
     for (form, text, expected), intent in zip(questions, question_intents):
         ranking = [label for label, _ in selector.rank(text) if label != NONE]
-        answer, buttons, hedged = reply_of(selector, kb, intent, text)
+        answer, buttons, hedged, after_flow = reply_of(selector, kb, intent, text)
         rows.append({"form": form, "text": text, "expected": expected, "ranking": ranking[:3], "answer": answer,
-                     "buttons": buttons, "hedged": hedged})
+                     "buttons": buttons, "hedged": hedged, "intent": intent, "after_flow": after_flow})
     oos_rows = []
     for (form, text), intent in zip(out_of_scope, oos_intents):
-        answer, _, hedged = reply_of(selector, kb, intent, text)
-        oos_rows.append({"form": form, "text": text, "answer": answer, "hedged": hedged})
+        answer, _, hedged, after_flow = reply_of(selector, kb, intent, text)
+        oos_rows.append({"form": form, "text": text, "answer": answer, "hedged": hedged, "after_flow": after_flow})
     per_form = {}
     for form in (*FORMS, "overall"):
         mine = [r for r in rows if form in ("overall", r["form"])]
@@ -87,6 +92,7 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
             "right": len(right) / n,
             "right_plain": sum(not r["hedged"] for r in right) / n,
             "right_hedged": sum(r["hedged"] for r in right) / n,
+            "right_after_flow": sum(r["after_flow"] for r in right) / n,
             "offered": sum(r["answer"] == r["expected"] or r["expected"] in r["buttons"] for r in mine) / n,
             "not_sure": sum(r["answer"] == NOT_SURE for r in mine) / n,
             "routed": sum(r["answer"].startswith(ROUTED) for r in mine) / n,
@@ -106,7 +112,7 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
 
 
 COLUMNS = (("top1", "top-1"), ("top3", "top-3"), ("right", "right"), ("right_plain", "r.plain"),
-           ("right_hedged", "r.hedged"), ("offered", "offered"), ("not_sure", "not sure"), ("routed", "routed"),
+           ("right_hedged", "r.hedged"), ("right_after_flow", "r.after"), ("offered", "offered"), ("not_sure", "not sure"), ("routed", "routed"),
            ("wrong_plain", "WRONG pl"), ("wrong_hedged", "wrong hd"), ("oos_not_sure", "oos ns"),
            ("oos_hedged", "oos hd"), ("oos_plain", "OOS PL"))
 

@@ -59,6 +59,12 @@ HEDGED_WRONG_TARGET = 0.12
 # A general question ("what is trafficking?") sits between many items; when its top item is the general
 # answer of the very intent Rasa found, the two models agree and a smaller lead is enough.
 AGREEING_MARGIN = 0.15
+# Intents with a reply of their own that comes first (the emergency numbers, a service search). When the
+# message is also a knowledge question the selector answers plainly ("my father beats me, what can I do?",
+# "where can a girl get medical care after abuse?"), that item's short answer follows. Never hedged: after
+# the emergency numbers there is no room for "I think you are asking".
+FLOW_INTENTS = frozenset({"emergency", "find_shelter", "find_legal_aid", "find_social_protection", "find_medical",
+                          "find_counselling"})
 SUGGEST_WITHIN = 1.0  # "did you mean" buttons: items whose score is within this of the top
 SUGGESTIONS = 3
 _ENTITY = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
@@ -138,6 +144,14 @@ class AnswerSelector:
         if top in kb.items and margin >= HEDGE_MARGIN and intent in KNOWLEDGE_INTENTS:
             return Choice(kb.items[top], candidates, margin, hedged=True)
         return Choice(None, candidates, margin)
+
+    def also_answers(self, kb: KnowledgeBase, text: str, intent: Optional[str]) -> Optional[Item]:
+        """The item that answers a message whose intent has its own flow (FLOW_INTENTS), or None: only a
+        plain choice, never for a button's payload."""
+        if intent not in FLOW_INTENTS or text.startswith("/"):
+            return None
+        choice = self.choose(kb, text, intent)
+        return choice.item if choice.answered and not choice.hedged else None
 
 
 def _pipeline(C: float = 1.0) -> Pipeline:

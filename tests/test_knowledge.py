@@ -82,6 +82,34 @@ def test_three_bands_answer_hedge_or_say_not_sure(small, monkeypatch) -> None:
     assert not selector.choose(kb, "q", "child_marriage_law").answered
 
 
+def test_a_flow_of_its_own_gets_an_item_only_when_the_selector_is_plainly_sure(small, monkeypatch) -> None:
+    """After the emergency numbers or before a service search, an item's short answer follows only a clear
+    lead: never a hedged guess, never for a button's payload, never for an intent without a flow of its own."""
+    from knowledge import selector as sel
+
+    kb, selector = small
+    def lead(margin: float) -> None:
+        monkeypatch.setattr(selector, "rank", lambda text: [("dowry_law", 1.0), ("birth_reg", 1.0 - margin), (NONE, -1.0)])
+
+    lead(sel.MARGIN)
+    assert selector.also_answers(kb, "they demand dowry and beat me", "emergency").id == "dowry_law"
+    assert selector.also_answers(kb, "legal aid for a dowry case", "find_legal_aid").id == "dowry_law"
+    assert selector.also_answers(kb, "/find_legal_aid", "find_legal_aid") is None
+    assert selector.also_answers(kb, "hello", "greet") is None
+    lead((sel.MARGIN + sel.HEDGE_MARGIN) / 2)
+    assert selector.also_answers(kb, "they demand dowry and beat me", "emergency") is None
+
+
+def test_the_short_answer_after_another_flow_names_its_source_and_opens_the_whole_item() -> None:
+    book = answer_book()
+    item = book.kb.items["cm_wedding_today"]
+    for lang in ("bn", "en"):
+        reply = book.short(item, lang, intro="also_helps")
+        assert reply.text.startswith(book.t("also_helps", lang)) and item.short[lang] in reply.text
+        assert book.source_line(item, lang) in reply.text
+        assert reply.buttons == [{"title": item.question[lang], "payload": item_payload(item)}]
+
+
 def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
     """`python -m tools.evaluate --selector`: right (plain or hedged), not sure, routed elsewhere, wrong, and the
     out-of-scope questions, per form and overall, with the selector's own ranking (top-1, top-3)."""
@@ -91,14 +119,16 @@ def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
     questions = [("en", "is it a crime to ask for dowry?", "dowry_law"),       # right, plain
                  ("en", "where do I register a birth", "dowry_law"),           # wrong item
                  ("bn", "is dowry illegal here", "dowry_law"),                # routed: Rasa read a greeting
-                 ("bn", "hello there", "birth_reg")]                          # not sure
-    intents = ["child_marriage_law", "legal_aid_info", "greet", "out_of_scope"]
+                 ("bn", "hello there", "birth_reg"),                          # not sure
+                 ("banglish", "is taking dowry a crime", "dowry_law")]        # the emergency reply, then the item
+    intents = ["child_marriage_law", "legal_aid_info", "greet", "out_of_scope", "emergency"]
     result = evaluate(selector, kb, questions, intents, [("en", "hello there"), ("bn", "thanks a lot")],
                       ["out_of_scope", "thank"])
     en, bn, overall = (result["per_form"][f] for f in ("en", "bn", "overall"))
     assert (en["questions"], en["right_plain"], en["wrong_plain"] + en["wrong_hedged"], en["top1"]) == (2, 0.5, 0.5, 0.5)
     assert (bn["routed"], bn["not_sure"], bn["right"]) == (0.5, 0.5, 0.0)
-    assert overall["questions"] == 4 and overall["right"] == 0.25 and overall["top3"] == 1.0
+    assert overall["questions"] == 5 and overall["right"] == 0.4 and overall["top3"] == 1.0
+    assert result["per_form"]["banglish"]["right_after_flow"] == 1.0 and overall["right_after_flow"] == 0.2
     assert overall["oos"] == 2 and overall["oos_plain"] == 0.0 and overall["oos_not_sure"] == 1.0
     assert ("dowry_law", "birth_reg") in {(e, a.split(" ")[0]) for e, a in result["confusions"]}
     assert "overall" in render(result) and "hello there" not in render(result)  # texts only on request
@@ -226,6 +256,49 @@ def test_a_question_no_item_answers_gets_not_sure_with_helplines_never_another_a
 def test_crisis_still_comes_first_for_a_knowledge_topic(rasa_stack: RasaStack) -> None:
     replies = rasa_stack.send(uuid.uuid4().hex, "my boyfriend is taking me to india right now, please help")
     assert all(n in replies[0]["text"] for n in EMERGENCY)
+
+
+@pytest.mark.parametrize("message,lang,expected", [
+    ("my father beats me every day, what can I do", "en", "ev_hurt_at_home"),
+    ("amar biye aj rate dicche, kivabe biye bondho korbo", "bn", "cm_forced_own"),
+    ("please help they locked me in a room", "en", None),
+])
+def test_crisis_first_then_the_answer_the_message_also_asked_for(rasa_stack: RasaStack, message: str, lang: str,
+                                                                 expected) -> None:
+    """The emergency numbers are the first reply, always; a plain question inside the message gets its item's
+    short answer after them, and a message that only reports danger gets nothing more from the knowledge base."""
+    replies = rasa_stack.send(uuid.uuid4().hex, message)
+    assert all(n in replies[0]["text"] for n in EMERGENCY)
+    book = answer_book()
+    after = [r for r in replies[1:] if r.get("text", "").startswith(book.t("also_helps", lang))]
+    if expected is None:
+        assert not after, texts(replies)[:300]
+    else:
+        assert [r["text"] for r in after] == [book.short(book.kb.items[expected], lang, intro="also_helps").text]
+        assert after[0]["buttons"][0]["payload"] == item_payload(book.kb.items[expected])
+
+
+def test_the_held_out_and_development_sets_never_reach_rasa_training(tmp_path: Path) -> None:
+    """nlu_data/test/ and nlu_data/dev/ are read by the evaluation only: not passed to `rasa train`, and a
+    change there does not retrain the model."""
+    from tools.model import HASHED_PATHS, source_hash, training_files
+
+    for name in HASHED_PATHS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        if "." in name:
+            (tmp_path / name).write_text("", encoding="utf-8")
+        else:
+            (tmp_path / name).mkdir(exist_ok=True)
+    for folder in ("nlu", "test", "dev"):
+        (tmp_path / "nlu_data" / folder).mkdir(parents=True)
+        (tmp_path / "nlu_data" / folder / "a.yml").write_text("nlu: []\n", encoding="utf-8")
+    assert training_files(tmp_path) == ["nlu_data/nlu"]
+    before = source_hash(tmp_path)
+    (tmp_path / "nlu_data" / "test" / "a.yml").write_text("crisis: {}\n", encoding="utf-8")
+    (tmp_path / "nlu_data" / "dev" / "b.yml").write_text("crisis: {}\n", encoding="utf-8")
+    assert source_hash(tmp_path) == before
+    (tmp_path / "nlu_data" / "nlu" / "a.yml").write_text("nlu: [] # edited\n", encoding="utf-8")
+    assert source_hash(tmp_path) != before
 
 
 def test_held_out_questions_are_never_training_examples() -> None:

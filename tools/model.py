@@ -11,7 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 HASHED_PATHS = ("config.yml", "domain.yml", "nlu_data", "nlu_components", "safety/text.py", "safety/features.py")
-HELD_OUT = "test"  # nlu_data/test/ is the evaluation set: never trained on
+# Never trained on: nlu_data/test/ (the held-out evaluation sets) and nlu_data/dev/ (the crisis development set the
+# crisis rules are tuned on). Neither shapes the model, so neither is hashed.
+NOT_TRAINED = ("test", "dev")
 
 
 def source_hash(root: Path = ROOT) -> str:
@@ -21,7 +23,7 @@ def source_hash(root: Path = ROOT) -> str:
         path = root / entry
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if "__pycache__" in file.parts:
+            if "__pycache__" in file.parts or _not_trained(file.relative_to(root)):
                 continue
             digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -32,5 +34,9 @@ def model_path(root: Path = ROOT) -> Path:
 
 
 def training_files(root: Path = ROOT) -> list[str]:
-    """Everything under nlu_data/ except the held-out test set."""
-    return sorted(str(p.relative_to(root)) for p in (root / "nlu_data").iterdir() if p.name != HELD_OUT)
+    """Everything under nlu_data/ except the held-out test sets and the crisis development set."""
+    return sorted(str(p.relative_to(root)) for p in (root / "nlu_data").iterdir() if p.name not in NOT_TRAINED)
+
+
+def _not_trained(relative: Path) -> bool:
+    return len(relative.parts) > 1 and relative.parts[0] == "nlu_data" and relative.parts[1] in NOT_TRAINED
