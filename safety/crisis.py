@@ -40,7 +40,7 @@ class CrisisDetector:
             expanded = nfc(_MACRO.sub(lambda m: macros[m.group(1)], pattern))
             # A match starts at a word start (the key is padded with spaces) but may end
             # inside a word, so Bangla case endings and verb forms still match.
-            return re.compile(" " + expanded)
+            return re.compile(" (?:" + expanded + ")")  # every alternative starts at a word start
 
         self._patterns: list[tuple[str, str, re.Pattern[str]]] = [
             (form, pattern, compile_(pattern))
@@ -50,6 +50,9 @@ class CrisisDetector:
         self._calls = [compile_(p) for p in combos.get("call_for_help") or ()]
         self._threats = [(p, compile_(p)) for p in combos.get("threat_now") or ()]
         self._not_if = [compile_(p) for p in terms.get("not_if") or ()]
+        self._joking = tuple(nfc(marker).lower() for marker in terms.get("joking") or ())
+        self._together = [(rule["name"], [[compile_(p) for p in group] for group in rule["groups"]])
+                          for rule in terms.get("together") or ()]
 
     @classmethod
     def from_file(cls, path: Path = TERMS_FILE) -> "CrisisDetector":
@@ -67,7 +70,9 @@ class CrisisDetector:
         if key.strip() in self._whole:
             return CrisisMatch("whole_message", key.strip())
         if any(regex.search(key) for regex in self._not_if):
-            return None  # a film, a drama or the news: the danger is not the writer's, not now
+            return None  # a film, a drama, the news, "if ... ever", over and safe: not the writer's danger now
+        if any((f" {marker} " in key) if marker.isalnum() else (marker in raw) for marker in self._joking):
+            return None  # "exam tomorrow, save me 😂": a joke, never written from danger
         for form, pattern, regex in self._patterns:
             if regex.search(key):
                 return CrisisMatch(form, pattern)
@@ -75,6 +80,9 @@ class CrisisDetector:
             for pattern, regex in self._threats:
                 if regex.search(key):
                     return CrisisMatch("combo", pattern)
+        for name, groups in self._together:
+            if all(any(regex.search(key) for regex in group) for group in groups):
+                return CrisisMatch("together", name)
         return None
 
     def is_crisis(self, text: Optional[str]) -> bool:

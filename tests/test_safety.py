@@ -27,6 +27,21 @@ def test_few_false_alarms_on_look_alike_messages() -> None:
     assert len(alarms) <= 0.05 * len(messages), alarms
 
 
+def test_no_training_example_copies_a_held_out_crisis_message() -> None:
+    """The crisis sets in nlu_data/test/ measure messages nobody trained on: no NLU training example of more than three
+    words is a near-copy of one (short cries such as "amake atke rakhse" are everywhere and are left alone)."""
+    from knowledge.check import NEAR_COPY, near_copies
+
+    held = [(path.name, text) for path in sorted((ROOT / "nlu_data" / "test").glob("crisis*.yml"))
+            for texts in yaml.safe_load(path.read_text(encoding="utf-8")).values() for form in texts.values()
+            for text in form]
+    trained = [line.strip()[2:] for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml"))
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip().startswith("- ")]
+    assert len(held) >= 400 and len(trained) > 1000
+    copies = [(where, example) for (where, _), example, _ in near_copies(held, trained, NEAR_COPY) if len(example.split()) > 3]
+    assert copies == []
+
+
 @pytest.mark.parametrize("text", [
     "they locked me in a room", "HELPPPP", "🆘", "আমাকে বাঁচাও", "amake atke rekhese",
     "আজ রাতে জোর করে বিয়ে দিচ্ছে", "abba aj rate amar biye dicche jor kore", "help they are coming",
@@ -57,6 +72,29 @@ def test_macros_and_whole_messages() -> None:
     assert detector.detect("they are hurting me!").form == "en"
     assert detector.detect("SOS!!!").form == "whole_message"
     assert not detector.is_crisis("hurting others")
+
+
+def test_together_rules_need_every_group_and_every_alternative_starts_a_word() -> None:
+    detector = CrisisDetector({"together": [{"name": "child wedding now", "groups": [
+        ["wedding|biye"], ["(?:[5-9]|1[0-7]) (?:years|bochor)"], ["right now|ekhon"]]}],
+        "phrases": {"en": ["kidnap|abducted"]}})
+    assert detector.detect("the wedding of a 13 years old is happening right now").pattern == "child wedding now"
+    assert detector.is_crisis("14 bochor er meyer biye ekhon dicche")
+    assert not detector.is_crisis("the wedding of a 13 years old, what does the law say")   # no "now"
+    assert not detector.is_crisis("my sister is 19 years old, her wedding is right now")  # no child's age
+    assert detector.is_crisis("they abducted her") and not detector.is_crisis("unabducted")  # "abducted" starts a word
+
+
+def test_hypotheticals_dangers_that_are_over_and_jokes_are_no_crisis() -> None:
+    detector = default_detector()
+    assert not detector.is_crisis("what should I do if someone ever locks me in a room?")
+    assert not detector.is_crisis("my cousin was kidnapped last year and rescued, she is safe now")
+    assert not detector.is_crisis("exam tomorrow and I studied nothing, someone save me 😂")
+    assert not detector.is_crisis("kal porikkha, keu bachao lol")
+    assert detector.is_crisis("someone save me, they locked me in")   # the same words, without the joke
+    assert detector.is_crisis("amar vai ke keu tule nise school er shamne theke")
+    assert not detector.is_crisis("I'm locked out of my email, help")
+    assert detector.is_crisis("🆘 lol")  # a symbol is never overruled
 
 
 def test_normalisation() -> None:
