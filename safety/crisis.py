@@ -50,8 +50,10 @@ class CrisisDetector:
         self._calls = [compile_(p) for p in combos.get("call_for_help") or ()]
         self._threats = [(p, compile_(p)) for p in combos.get("threat_now") or ()]
         self._not_if = [compile_(p) for p in terms.get("not_if") or ()]
+        self._not_if_unless = [compile_(p) for p in terms.get("not_if_unless") or ()]
         self._joking = tuple(nfc(marker).lower() for marker in terms.get("joking") or ())
-        self._together = [(rule["name"], [[compile_(p) for p in group] for group in rule["groups"]])
+        self._together = [(rule["name"], [[compile_(p) for p in group] for group in rule["groups"]],
+                           [compile_(p) for p in rule.get("unless") or ()])
                           for rule in terms.get("together") or ()]
 
     @classmethod
@@ -69,8 +71,10 @@ class CrisisDetector:
         key = match_key(raw)
         if key.strip() in self._whole:
             return CrisisMatch("whole_message", key.strip())
-        if any(regex.search(key) for regex in self._not_if):
+        threat_now = any(regex.search(key) for regex in self._not_if_unless)
+        if not threat_now and any(regex.search(key) for regex in self._not_if):
             return None  # a film, a drama, the news, "if ... ever", over and safe: not the writer's danger now
+            # (unless a threat is named as present: "I was rescued, but they are outside my door")
         if any((f" {marker} " in key) if marker.isalnum() else (marker in raw) for marker in self._joking):
             return None  # "exam tomorrow, save me 😂": a joke, never written from danger
         for form, pattern, regex in self._patterns:
@@ -80,8 +84,9 @@ class CrisisDetector:
             for pattern, regex in self._threats:
                 if regex.search(key):
                     return CrisisMatch("combo", pattern)
-        for name, groups in self._together:
-            if all(any(regex.search(key) for regex in group) for group in groups):
+        for name, groups, unless in self._together:
+            if all(any(regex.search(key) for regex in group) for group in groups) and not any(
+                    regex.search(key) for regex in unless):
                 return CrisisMatch("together", name)
         return None
 

@@ -46,6 +46,8 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "they locked me in a room", "HELPPPP", "🆘", "আমাকে বাঁচাও", "amake atke rekhese",
     "আজ রাতে জোর করে বিয়ে দিচ্ছে", "abba aj rate amar biye dicche jor kore", "help they are coming",
     "আমাকে বাঁচাও" .replace("য়", "য\u09bc"),  # decomposed য় must not matter
+    "a man called asking for money to give her back", "জলদি ৯৯৯ দেন", "nikah in an hour, please send someone",
+    "গ্রামে এখন বাল্যবিবাহ হচ্ছে, মেয়েটার বয়স ১২",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -55,6 +57,7 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "I'm afraid of exams", "my friend was taken to the cinema", "what is the punishment for forced marriage",
     "বাবা আমাকে স্কুলে নিয়ে যাচ্ছে", "the movie was about a kidnapping", "I locked my phone", "ki chan apni",
     "jor kore biye dewa ki oporadh", "help me find the stipend rules please", "",
+    "শিশুকে জোর করে বিয়ে দিলে কী শাস্তি", "my sister was married at 15, now she is divorced, can she study?",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
@@ -95,6 +98,7 @@ def test_hypotheticals_dangers_that_are_over_and_jokes_are_no_crisis() -> None:
     assert detector.is_crisis("amar vai ke keu tule nise school er shamne theke")
     assert not detector.is_crisis("I'm locked out of my email, help")
     assert detector.is_crisis("🆘 lol")  # a symbol is never overruled
+    assert detector.is_crisis("I was rescued last year but they are outside my door now")  # a present threat wins
 
 
 def test_normalisation() -> None:

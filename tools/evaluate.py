@@ -53,10 +53,11 @@ def training_texts() -> set[str]:
 
 
 # The crisis sets, and what each one is. crisis.yml's look-alike texts were printed in docs/evaluation.md until
-# 2026-12-05 and the rules were written against its crisis messages, so only crisis_fresh.yml (written that day by
-# someone who read neither the rules nor the training data) measures how detection generalises.
+# 2026-12-05 and the rules were written against its crisis messages. crisis_fresh2.yml was written on 2026-12-05 by
+# someone who read neither the rules nor the training data: it measures how detection generalises. (The first fresh
+# set, written the same day, was read to fix what it found and is now nlu_data/dev/crisis_dev3.yml.)
 CRISIS_SETS = {"crisis.yml": "first set (the rules were written against it; its texts were once published)",
-               "crisis_fresh.yml": "fresh set, 2026-12-05 (never read by whoever writes rules or training data)"}
+               "crisis_fresh2.yml": "fresh set, 2026-12-05 (never read by whoever writes rules or training data)"}
 
 
 def load_crisis_sets() -> dict[str, list[tuple[str, str, bool]]]:
@@ -113,11 +114,16 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
     for form, v in result["per_form"].items():
         answers = [r["answer"] for r in result["rows"] if form in ("overall", r["form"])]
         crisis = answers.count(f"{ROUTED}emergency") / max(1, len(answers))
+        mine = [r for r in result["rows"] if form in ("overall", r["form"])]
+        after_crisis = sum(r["after_flow"] and r["intent"] == "emergency" and r["answer"] == r["expected"] for r in mine)
+        after_search = sum(r["after_flow"] and r["intent"] != "emergency" and r["answer"] == r["expected"] for r in mine)
         elsewhere = sum(a.startswith(ROUTED) and a != f"{ROUTED}emergency" for a in answers) / max(1, len(answers))
         per_form[form] = {
             "questions": v["questions"], "top1_accuracy": v["right"], "top1_plain": v["right_plain"],
             "right_item_answered_or_offered": v["offered"], "not_sure": v["not_sure"], "crisis_reply": crisis,
             "routed_elsewhere": elsewhere, "wrong_item": v["wrong_plain"],
+            "right_after_crisis_reply": after_crisis / max(1, len(mine)),
+            "right_before_search": after_search / max(1, len(mine)),
             "wrong_item_hedged": v["wrong_hedged"], "selector_top1": v["top1"], "selector_top3": v["top3"]}
     overall = result["per_form"]["overall"]
     answered = [r for r in result["oos_rows"] if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
@@ -429,13 +435,19 @@ def answer_lines(answers: dict) -> list[str]:
         "buttons); *plain* counts plain answers only. *Wrong item* is the harmful case: a plain answer to another "
         "question; *wrong, hedged* names the question it answers and offers the alternatives. *Not sure* offers the "
         "closest items and the helplines; *crisis reply*: the crisis rules or the model read the question as danger "
-        "now and gave the emergency numbers first (by design, never overridden); *routed* went to another flow (a "
-        "referral search, the menu...). *Answered or offered* also counts the right item among the buttons.",
+        "now and gave the emergency numbers first (by design, never overridden) and no item followed; *routed* went to "
+        "another flow (a referral search, the menu...) with no item. When the selector picks an item plainly for a "
+        "message that goes to the emergency reply or a service search, that item's short answer follows the emergency "
+        "numbers or comes before the search: it counts as right or wrong like any answer, and the columns *after the "
+        "emergency numbers* and *before a search* show the right ones. *Answered or offered* also counts the right "
+        "item among the buttons.",
         "",
-        "| form | questions | top-1 item accuracy | of which plain | answered or offered | not sure | crisis reply "
+        "| form | questions | top-1 item accuracy | of which plain | of which after the emergency numbers "
+        "| of which before a search | answered or offered | not sure | crisis reply "
         "| routed elsewhere | wrong item | wrong, hedged |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[f"| {form} | {v['questions']} | {v['top1_accuracy']:.3f} | {v['top1_plain']:.3f} | "
+          f"{v['right_after_crisis_reply']:.3f} | {v['right_before_search']:.3f} | "
           f"{v['right_item_answered_or_offered']:.3f} | {v['not_sure']:.3f} | {v['crisis_reply']:.3f} | "
           f"{v['routed_elsewhere']:.3f} | {v['wrong_item']:.3f} | {v['wrong_item_hedged']:.3f} |"
           for form, v in per_form.items()],
