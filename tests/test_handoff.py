@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from actions.answer_book import answer_book
 from bot.buttons import token_for
 from bot.handoff import HandoffDesk
 from bot.messages import messages
@@ -147,10 +148,12 @@ async def test_emergency_twice_keeps_the_emergency_reply_first(telegram: FakeTel
     telegram.send_text(chat, user, "amake atke rekhese, bachao")
     first = await telegram.wait_for(chat, 1)
     telegram.send_text(chat, user, "amake jor kore biye dicche aj rate")
-    sent = await telegram.wait_for(chat, 3)
+    sent = await telegram.wait_for(chat, 4)
     assert all(n in sent[1]["text"] for n in ("999", "109", "1098")) and sent[1]["text"] == first[0]["text"]
-    assert "/affirm" in payloads(sent[2])
-    assert len(sent) == 3 and telegram.sent(STAFF_CHAT) == []
+    # then what the message also asked (how to stop a forced marriage), then the offer of a counsellor
+    assert sent[2]["text"].startswith(answer_book().t("also_helps", "bn"))
+    assert "/affirm" in payloads(sent[3])
+    assert len(sent) == 4 and telegram.sent(STAFF_CHAT) == []
 
 
 async def test_without_a_staff_chat_the_user_gets_the_helplines(rasa_stack: RasaStack, monkeypatch) -> None:

@@ -100,6 +100,13 @@ def test_a_flow_of_its_own_gets_an_item_only_when_the_selector_is_plainly_sure(s
     assert selector.also_answers(kb, "they demand dowry and beat me", "emergency") is None
 
 
+def test_the_flows_that_can_carry_an_answer_are_the_emergency_reply_and_every_service_search() -> None:
+    from actions.referrals import CATEGORY_INTENTS
+    from knowledge.selector import FLOW_INTENTS
+
+    assert FLOW_INTENTS == {"emergency", *CATEGORY_INTENTS}
+
+
 def test_the_short_answer_after_another_flow_names_its_source_and_opens_the_whole_item() -> None:
     book = answer_book()
     item = book.kb.items["cm_wedding_today"]
