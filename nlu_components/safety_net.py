@@ -2,7 +2,9 @@
 
 Runs after the classifiers, so nothing downstream (a low confidence, the fallback classifier, a wrong
 intent) can hide a crisis: the rule layer in ``safety/`` overrides the intent with `emergency`.
-Messages without any letter or digit (only emoji, empty) become `nlu_fallback`. The reply language is
+Messages without any letter or digit (only emoji, empty) become `nlu_fallback`. A model's `emergency` for a
+message that itself says its danger is not now (a film, a hypothetical, a danger that is over, a joke, with no
+threat named as present: ``CrisisDetector.not_now``) gives way to the runner-up intent. The reply language is
 added as a `language` entity, which fills the `language` slot.
 """
 from __future__ import annotations
@@ -61,6 +63,9 @@ class SafetyNet(GraphComponent):
                 _override_intent(message, EMERGENCY_INTENT)
             elif not has_words(text):
                 _override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
+            elif (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT and default_detector().not_now(text):
+                logger.info("model's emergency overruled: the message says the danger is not now")  # never the text
+                _demote(message, EMERGENCY_INTENT)
             _tag_language(message, text)
         return messages
 
@@ -70,6 +75,16 @@ def _override_intent(message: Message, name: Text) -> None:
     ranking = [i for i in message.get(INTENT_RANKING_KEY) or [] if i.get("name") != name]
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+
+
+def _demote(message: Message, name: Text) -> None:
+    """The runner-up intent instead of ``name``, which goes last in the ranking (nlu_fallback when none is left)."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    others = [i for i in ranking if i.get("name") != name]
+    demoted = [i for i in ranking if i.get("name") == name]
+    top = others[0] if others else {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [*(others or [top]), *demoted], add_to_output=True)
 
 
 def _tag_language(message: Message, text: Text) -> None:

@@ -71,12 +71,8 @@ class CrisisDetector:
         key = match_key(raw)
         if key.strip() in self._whole:
             return CrisisMatch("whole_message", key.strip())
-        threat_now = any(regex.search(key) for regex in self._not_if_unless)
-        if not threat_now and any(regex.search(key) for regex in self._not_if):
-            return None  # a film, a drama, the news, "if ... ever", over and safe: not the writer's danger now
-            # (unless a threat is named as present: "I was rescued, but they are outside my door")
-        if any((f" {marker} " in key) if marker.isalnum() else (marker in raw) for marker in self._joking):
-            return None  # "exam tomorrow, save me 😂": a joke, never written from danger
+        if self._not_now(raw, key):
+            return None
         for form, pattern, regex in self._patterns:
             if regex.search(key):
                 return CrisisMatch(form, pattern)
@@ -89,6 +85,23 @@ class CrisisDetector:
                     regex.search(key) for regex in unless):
                 return CrisisMatch("together", name)
         return None
+
+    def not_now(self, text: Optional[str]) -> bool:
+        """Whether the message says its danger is not the writer's, now: a film, the news, a hypothetical ("if ...
+        ever"), a danger that is over ("was rescued", "safe now"), or a joke ("save me 😂"), and names no threat
+        as present. The rules then stay silent, and SafetyNet overrules the model's `emergency`: no crisis message of
+        any of our sets carries such a context, while about one look-alike in five does (docs/evaluation.md)."""
+        if not text:
+            return False
+        raw = normalize_text(text)
+        return self._not_now(raw, match_key(raw))
+
+    def _not_now(self, raw: str, key: str) -> bool:
+        if any(regex.search(key) for regex in self._not_if_unless):
+            return False  # "I was rescued, but they are outside my door"
+        if any(regex.search(key) for regex in self._not_if):
+            return True
+        return any((f" {marker} " in key) if marker.isalnum() else (marker in raw) for marker in self._joking)
 
     def is_crisis(self, text: Optional[str]) -> bool:
         return self.detect(text) is not None

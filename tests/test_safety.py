@@ -107,3 +107,33 @@ def test_normalisation() -> None:
     assert match_key("Helppppp!!! ১৫ বছর") == " help 15 বছর "
     assert match_key("zero\u200bwidth") == " zerowidth "
     assert has_words("ঢাকা") and has_words("a1") and not has_words("🙂🙂 !!") and not has_words("")
+
+
+def _parsed(text: str, ranking: list[tuple[str, float]]):
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({TEXT: text})
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set(INTENT, ranked[0])
+    message.set(INTENT_RANKING_KEY, ranked)
+    return message
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("kal porikkha, kichu pori nai, keu amake bachao 😂", "out_of_scope"),       # a joke: the rules stay silent too
+    ("in the drama the girl is locked in a room, why did the writer do that", "out_of_scope"),
+    ("my cousin was kidnapped in 2022 and rescued, she is fine now", "out_of_scope"),
+    ("I was rescued last year but they are outside my door now", "emergency"),   # a threat named as present
+    ("the men are taking the girls to the river now", "emergency"),              # the model alone, no context: kept
+])
+def test_the_model_emergency_gives_way_only_where_the_message_says_the_danger_is_not_now(text: str, expected: str) -> None:
+    """SafetyNet (the last NLU step): a model's `emergency` for a film, a joke or a danger that is over goes to the
+    runner-up intent; a crisis rule or a threat named as present keeps it."""
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+    from nlu_components.safety_net import SafetyNet
+
+    message = _parsed(text, [("emergency", 0.6), ("out_of_scope", 0.3), ("greet", 0.1)])
+    SafetyNet().process([message])
+    assert message.get(INTENT)["name"] == expected
+    assert {i["name"] for i in message.get(INTENT_RANKING_KEY)} == {"emergency", "out_of_scope", "greet"}
