@@ -47,7 +47,8 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "আজ রাতে জোর করে বিয়ে দিচ্ছে", "abba aj rate amar biye dicche jor kore", "help they are coming",
     "আমাকে বাঁচাও" .replace("য়", "য\u09bc"),  # decomposed য় must not matter
     "a man called asking for money to give her back", "জলদি ৯৯৯ দেন", "nikah in an hour, please send someone",
-    "গ্রামে এখন বাল্যবিবাহ হচ্ছে, মেয়েটার বয়স ১২",
+    "গ্রামে এখন বাল্যবিবাহ হচ্ছে, মেয়েটার বয়স ১২", "girl, 14, wedding now, please",
+    "abba bolse force korbo na kintu ekhon jor kore biye dicche aj rate",  # a promise, then the danger
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -58,6 +59,7 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "বাবা আমাকে স্কুলে নিয়ে যাচ্ছে", "the movie was about a kidnapping", "I locked my phone", "ki chan apni",
     "jor kore biye dewa ki oporadh", "help me find the stipend rules please", "",
     "শিশুকে জোর করে বিয়ে দিলে কী শাস্তি", "my sister was married at 15, now she is divorced, can she study?",
+    "we won't force her to marry, just asking about the stipend", "my friend was kidnapped when we were kids",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
