@@ -49,6 +49,8 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "a man called asking for money to give her back", "জলদি ৯৯৯ দেন", "nikah in an hour, please send someone",
     "গ্রামে এখন বাল্যবিবাহ হচ্ছে, মেয়েটার বয়স ১২", "girl, 14, wedding now, please",
     "abba bolse force korbo na kintu ekhon jor kore biye dicche aj rate",  # a promise, then the danger
+    "সাহায্য দরকার এক্ষুনি", "my niece is missing since 2 hours, a woman took her from the bus stand",
+    "if you tell anyone he will kill me, he is outside",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -60,6 +62,7 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "jor kore biye dewa ki oporadh", "help me find the stipend rules please", "",
     "শিশুকে জোর করে বিয়ে দিলে কী শাস্তি", "my sister was married at 15, now she is divorced, can she study?",
     "we won't force her to marry, just asking about the stipend", "my friend was kidnapped when we were kids",
+    "my mom will kill me if i fail math again 😭", "রেজাল্ট খারাপ হলে আম্মু আমাকে মেরে ফেলবে",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
