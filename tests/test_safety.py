@@ -51,6 +51,7 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "abba bolse force korbo na kintu ekhon jor kore biye dicche aj rate",  # a promise, then the danger
     "সাহায্য দরকার এক্ষুনি", "my niece is missing since 2 hours, a woman took her from the bus stand",
     "if you tell anyone he will kill me, he is outside",
+    "my daughter left with a job agent yesterday, now both phones are off",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -63,6 +64,7 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "শিশুকে জোর করে বিয়ে দিলে কী শাস্তি", "my sister was married at 15, now she is divorced, can she study?",
     "we won't force her to marry, just asking about the stipend", "my friend was kidnapped when we were kids",
     "my mom will kill me if i fail math again 😭", "রেজাল্ট খারাপ হলে আম্মু আমাকে মেরে ফেলবে",
+    "ekta boi porlam, ek cheleke kidnap kore uter jockey banay", "she was married at 15, now divorced, can she study?",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
