@@ -51,7 +51,9 @@ class CrisisDetector:
         self._threats = [(p, compile_(p)) for p in combos.get("threat_now") or ()]
         self._not_if = [compile_(p) for p in terms.get("not_if") or ()]
         self._not_if_unless = [compile_(p) for p in terms.get("not_if_unless") or ()]
-        self._joking = tuple(nfc(marker).lower() for marker in terms.get("joking") or ())
+        joking = [nfc(marker).lower() for marker in terms.get("joking") or ()]
+        self._joking_words = tuple(f" {m} " for m in joking if m.isalnum())  # matched in the key, as whole words
+        self._joking_symbols = tuple(m for m in joking if not m.isalnum())   # emoji: matched in the raw text
         self._together = [(rule["name"], [[compile_(p) for p in group] for group in rule["groups"]],
                            [compile_(p) for p in rule.get("unless") or ()])
                           for rule in terms.get("together") or ()]
@@ -101,7 +103,7 @@ class CrisisDetector:
             return False  # "I was rescued, but they are outside my door"
         if any(regex.search(key) for regex in self._not_if):
             return True
-        return any((f" {marker} " in key) if marker.isalnum() else (marker in raw) for marker in self._joking)
+        return any(word in key for word in self._joking_words) or any(symbol in raw for symbol in self._joking_symbols)
 
     def is_crisis(self, text: Optional[str]) -> bool:
         return self.detect(text) is not None

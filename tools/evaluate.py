@@ -112,9 +112,9 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
     result = evaluate(answer_selector(), knowledge_base(), questions, question_intents, out_of_scope, oos_intents)
     per_form = {}
     for form, v in result["per_form"].items():
-        answers = [r["answer"] for r in result["rows"] if form in ("overall", r["form"])]
-        crisis = answers.count(f"{ROUTED}emergency") / max(1, len(answers))
         mine = [r for r in result["rows"] if form in ("overall", r["form"])]
+        answers = [r["answer"] for r in mine]
+        crisis = answers.count(f"{ROUTED}emergency") / max(1, len(answers))
         after_crisis = sum(r["after_flow"] and r["intent"] == "emergency" and r["answer"] == r["expected"] for r in mine)
         after_search = sum(r["after_flow"] and r["intent"] != "emergency" and r["answer"] == r["expected"] for r in mine)
         elsewhere = sum(a.startswith(ROUTED) and a != f"{ROUTED}emergency" for a in answers) / max(1, len(answers))
