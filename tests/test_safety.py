@@ -52,6 +52,9 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "সাহায্য দরকার এক্ষুনি", "my niece is missing since 2 hours, a woman took her from the bus stand",
     "if you tell anyone he will kill me, he is outside",
     "my daughter left with a job agent yesterday, now both phones are off",
+    "they r making me ride in the car to the border, said they will kill me if i get off",
+    "ও গাড়ি নিয়ে বাসার নিচে, বলতেছে না নামলে উপরে উঠে আসবে", "she is downstairs with a bottle, says she will throw acid",
+    "amar bhai ke dhore niye gese, ekhon muktipon chaitese", "they called asking ransom for my son",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -65,6 +68,9 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "we won't force her to marry, just asking about the stipend", "my friend was kidnapped when we were kids",
     "my mom will kill me if i fail math again 😭", "রেজাল্ট খারাপ হলে আম্মু আমাকে মেরে ফেলবে",
     "ekta boi porlam, ek cheleke kidnap kore uter jockey banay", "she was married at 15, now divorced, can she study?",
+    "what is the punishment for kidnapping for ransom?", "মুক্তিপণের জন্য শিশু অপহরণের সাজা কী",
+    "my dad will kill me if I get bad marks", "some boys beat me in class 5, that was 4 years ago, I still remember it",
+    "golpe ekjon dakat meyeti ke dhore niye jay, tarpor ki hoy", "last year a boy stood outside my house and said he would leak my photos",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
@@ -144,3 +150,17 @@ def test_the_model_emergency_gives_way_only_where_the_message_says_the_danger_is
     SafetyNet().process([message])
     assert message.get(INTENT)["name"] == expected
     assert {i["name"] for i in message.get(INTENT_RANKING_KEY)} == {"emergency", "out_of_scope", "greet"}
+
+
+def test_no_known_crisis_message_says_its_danger_is_not_now() -> None:
+    """`not_now` silences the rules and overrules the model's `emergency`, so it must never fire on a real crisis:
+    none of the crisis messages of the development sets, the first held-out set and the emergency training
+    examples may carry such a context. A new `not_if` pattern that breaks this is too broad."""
+    texts = [text for path in sorted((ROOT / "nlu_data" / "dev").glob("crisis_dev*.yml")) + [ROOT / "nlu_data" / "test" / "crisis.yml"]
+             for form in yaml.safe_load(path.read_text(encoding="utf-8"))["crisis"].values() for text in form]
+    for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            if block.get("intent") == "emergency":
+                texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    assert len(texts) > 1000
+    assert [text for text in texts if default_detector().not_now(text)] == []
