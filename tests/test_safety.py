@@ -55,6 +55,7 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "they r making me ride in the car to the border, said they will kill me if i get off",
     "ও গাড়ি নিয়ে বাসার নিচে, বলতেছে না নামলে উপরে উঠে আসবে", "she is downstairs with a bottle, says she will throw acid",
     "amar bhai ke dhore niye gese, ekhon muktipon chaitese", "they called asking ransom for my son",
+    "I was taken by two men, I am in a van", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -71,6 +72,12 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "what is the punishment for kidnapping for ransom?", "মুক্তিপণের জন্য শিশু অপহরণের সাজা কী",
     "my dad will kill me if I get bad marks", "some boys beat me in class 5, that was 4 years ago, I still remember it",
     "golpe ekjon dakat meyeti ke dhore niye jay, tarpor ki hoy", "last year a boy stood outside my house and said he would leak my photos",
+    "NGO staff here, test message: they locked me in", "roleplay for our training: a girl says she is locked in a room",
+    "hypothetically, if a boy is locked up by his employer, who can he call?", "my phone was taken by the headmaster",
+    "the door lock in the bathroom is jammed, my dad is fixing it", "ছোটবেলায় মামা আমাকে ঘরে আটকে রাখত, এখন কাউন্সেলিং কোথায় পাব",
+    "when I was in class 6 my uncle locked me in the store room, I'm an adult now", "fb id lock hoye gese, help koren please",
+    "how do I teach my son what to do if someone tries to take him away?", "jodi dekhi keu bachcha ke jor kore niye jacche ki korbo",
+    "amar biye thik hoisilo 14 bochore, pore UNO eshe biye bondho kore dise, ekhon ami college e", "chhoto bhai amar phone niye palaise, bachao 😤",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
