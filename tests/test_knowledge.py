@@ -329,3 +329,14 @@ def test_kb_files_are_one_per_topic() -> None:
     for topic, meta in kb.topics.items():
         assert Path(meta["file"]).stem == topic
         assert {"en", "bn"} <= set(meta["title"])
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text", ["social services office in Jessore", "samaj seba office kothay",
+                                  "কাছের সমাজসেবা অফিসের ঠিকানা", "DSS office near me"])
+def test_a_plain_office_search_carries_no_knowledge_answer(text: str) -> None:
+    """find_social_protection's messages no longer teach the selector's NONE class ("where do I apply for the widow
+    allowance?" is also a scheme question), yet a search that asks nothing more still gets only the search."""
+    from knowledge.selector import answer_selector
+
+    assert answer_selector().also_answers(knowledge_base(), text, "find_social_protection") is None
