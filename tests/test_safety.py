@@ -78,6 +78,7 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "when I was in class 6 my uncle locked me in the store room, I'm an adult now", "fb id lock hoye gese, help koren please",
     "how do I teach my son what to do if someone tries to take him away?", "jodi dekhi keu bachcha ke jor kore niye jacche ki korbo",
     "amar biye thik hoisilo 14 bochore, pore UNO eshe biye bondho kore dise, ekhon ami college e", "chhoto bhai amar phone niye palaise, bachao 😤",
+    "bachchader harano theke bachanor upay ki",   # "of saving": a question, not "bachan" (save us)
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
