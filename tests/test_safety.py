@@ -55,7 +55,8 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "they r making me ride in the car to the border, said they will kill me if i get off",
     "ও গাড়ি নিয়ে বাসার নিচে, বলতেছে না নামলে উপরে উঠে আসবে", "she is downstairs with a bottle, says she will throw acid",
     "amar bhai ke dhore niye gese, ekhon muktipon chaitese", "they called asking ransom for my son",
-    "I was taken by two men, I am in a van", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
+    "I was taken by two men, I am in a van", "he says he will leak my pics by 10pm unless I pay, I'm 14",
+    "আজ রাতের মধ্যে টাকা না দিলে আমার ভিডিও ছড়িয়ে দিবে বলছে", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -79,6 +80,9 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "how do I teach my son what to do if someone tries to take him away?", "jodi dekhi keu bachcha ke jor kore niye jacche ki korbo",
     "amar biye thik hoisilo 14 bochore, pore UNO eshe biye bondho kore dise, ekhon ami college e", "chhoto bhai amar phone niye palaise, bachao 😤",
     "bachchader harano theke bachanor upay ki",   # "of saving": a question, not "bachan" (save us)
+    "আমার বয়স যখন ১২ তখন চাচা ঘরে আটকে রাখত, এখন আমি ভার্সিটিতে", "goto mash e mama amake atke rakhsilo, ekhon nanir basay thaki valo asi",
+    "Last year my stepfather locked me in the shed, now I live with my gran and I'm safe", "dadi bolto take 10 bochore jor kore biye disilo",
+    "last year a boy said he would post my nudes tonight unless I paid; he was arrested",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
