@@ -55,6 +55,7 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "they r making me ride in the car to the border, said they will kill me if i get off",
     "ও গাড়ি নিয়ে বাসার নিচে, বলতেছে না নামলে উপরে উঠে আসবে", "she is downstairs with a bottle, says she will throw acid",
     "amar bhai ke dhore niye gese, ekhon muktipon chaitese", "they called asking ransom for my son",
+    "they locked me in the store room and im safe for now but they are coming back tonight",
     "I was taken by two men, I am in a van", "he says he will leak my pics by 10pm unless I pay, I'm 14",
     "আজ রাতের মধ্যে টাকা না দিলে আমার ভিডিও ছড়িয়ে দিবে বলছে", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
 ])
@@ -124,6 +125,7 @@ def test_hypotheticals_dangers_that_are_over_and_jokes_are_no_crisis() -> None:
     assert not detector.is_crisis("I'm locked out of my email, help")
     assert detector.is_crisis("🆘 lol")  # a symbol is never overruled
     assert detector.is_crisis("I was rescued last year but they are outside my door now")  # a present threat wins
+    assert detector.is_crisis("we were rescued from the boat but they are coming back tonight, they locked us in")
 
 
 def test_normalisation() -> None:
