@@ -56,6 +56,9 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "ও গাড়ি নিয়ে বাসার নিচে, বলতেছে না নামলে উপরে উঠে আসবে", "she is downstairs with a bottle, says she will throw acid",
     "amar bhai ke dhore niye gese, ekhon muktipon chaitese", "they called asking ransom for my son",
     "they locked me in the store room and im safe for now but they are coming back tonight",
+    "if you see this please call the police, they locked me in the room", "কবিতাকে ওরা তুলে নিয়ে গেছে এইমাত্র, গাড়িতে",
+    "they took my passport and id, locked me in the room", "people say it is a rumour but they locked my sister in the house now",
+    "my daughter went with the job agent yesterday, no news since, both phones are off",
     "I was taken by two men, I am in a van", "he says he will leak my pics by 10pm unless I pay, I'm 14",
     "আজ রাতের মধ্যে টাকা না দিলে আমার ভিডিও ছড়িয়ে দিবে বলছে", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
 ])
