@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Collection, Optional, Union
 
 import yaml
 
@@ -35,3 +35,10 @@ def read_yaml(path: Union[str, Path]) -> Any:
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     return nfc_all(data if data is not None else {})
+
+
+def nlu_examples(path: Union[str, Path], intents: Optional[Collection[str]] = None) -> list[str]:
+    """The example lines (as written, entity markup included) of a Rasa NLU training file, of ``intents`` or of all."""
+    return [line[2:] for block in read_yaml(path).get("nlu") or []
+            if intents is None or block.get("intent") in intents
+            for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]

@@ -31,7 +31,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from contract.text import read_yaml
+from contract.text import nlu_examples
 from knowledge.kb import KB_DIR, KNOWLEDGE_INTENTS, ROOT, Item, KnowledgeBase, content_hash, knowledge_base
 from knowledge.features import vectorizer
 from safety.features import CompiledFeatures, prepare
@@ -91,13 +91,8 @@ class Choice:
 
 def none_examples(nlu_dir: Path = NLU_DIR) -> list[str]:
     """Training messages of the intents that are not knowledge questions."""
-    texts = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        for block in read_yaml(path).get("nlu") or []:
-            if block.get("intent") in NONE_INTENTS:
-                texts += [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
-                          for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
-    return texts
+    return [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line.strip())
+            for path in sorted(nlu_dir.glob("*.yml")) for line in nlu_examples(path, NONE_INTENTS)]
 
 
 class AnswerSelector:

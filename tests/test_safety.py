@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 import yaml
 
+from contract.text import nlu_examples
 from safety.crisis import CrisisDetector, default_detector
 from safety.text import has_words, match_key, normalize_text
 from tools.model import ROOT
@@ -175,9 +176,6 @@ def test_no_known_crisis_message_says_its_danger_is_not_now() -> None:
     examples may carry such a context. A new `not_if` pattern that breaks this is too broad."""
     texts = [text for path in sorted((ROOT / "nlu_data" / "dev").glob("crisis_dev*.yml")) + [ROOT / "nlu_data" / "test" / "crisis.yml"]
              for form in yaml.safe_load(path.read_text(encoding="utf-8"))["crisis"].values() for text in form]
-    for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            if block.get("intent") == "emergency":
-                texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    texts += [text for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml")) for text in nlu_examples(path, {"emergency"})]
     assert len(texts) > 1000
     assert [text for text in texts if default_detector().not_now(text)] == []
