@@ -62,6 +62,14 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "my daughter went with the job agent yesterday, no news since, both phones are off",
     "I was taken by two men, I am in a van", "he says he will leak my pics by 10pm unless I pay, I'm 14",
     "আজ রাতের মধ্যে টাকা না দিলে আমার ভিডিও ছড়িয়ে দিবে বলছে", "ajke amar biye, ami 14, keu biye bondho kore den",   # a plea to stop it, not a wedding stopped
+    # A young child missing for minutes or hours
+    "amar 4 bochorer chele ke khuje pacchi na 15 min dhore, haat e chilo", "আমার মেয়েকে আধা ঘণ্টা ধরে খুঁজে পাচ্ছি না, মেলায় ছিল",
+    "I can't find my little son for an hour, he was at the fair",
+    # "Not a story": the writer says the danger is real; a lure told as a story
+    "this is not a story, they locked me in the room", "এটা গল্প না, সত্যি, ওরা আমাকে আটকে রেখেছে",
+    "they told me a story about a garment job, brought me here and now they won't let me leave, locked in",
+    "they brought me for a job training and locked us in the room", "ora amake ekhon atke rakhsi, ber hote dey na",
+    "they took my phone and locked me in", "someone just broke into our house, we are hiding",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -88,6 +96,15 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "আমার বয়স যখন ১২ তখন চাচা ঘরে আটকে রাখত, এখন আমি ভার্সিটিতে", "goto mash e mama amake atke rakhsilo, ekhon nanir basay thaki valo asi",
     "Last year my stepfather locked me in the shed, now I live with my gran and I'm safe", "dadi bolto take 10 bochore jor kore biye disilo",
     "last year a boy said he would post my nudes tonight unless I paid; he was arrested",
+    "my parents grounded me and took my phone for a week because of my marks",
+    "someone broke into our shop last month and took the cash, how do I claim insurance",
+    "2 bochor age malik passport atke rakhsilo, ekhon deshe, mamla kora jabe?",
+    "আব্বা আম্মা আমার বিয়ে নিয়ে কথা বলছে, কিন্তু এখনো কিছু ঠিক হয়নি, আমি ক্লাস নাইনে, আগে থেকে কী করব",
+    "abbu ammu amar biye niye kotha boltese, kichu thik hoy nai ekhono, ami class 9 e, ki korbo",
+    "this is a test, not a real case: a girl writes that she is locked in a room",
+    "আমি একটা গল্প লিখছি যেখানে একটা মেয়েকে ঘরে আটকে রাখা হয়",
+    "what should I do if my child goes missing for 2 hours at a fair?", "can't find my son's birth certificate for an hour",
+    "amar meye ke 3 ghonta khuje pacchilam na, pore khuje paisi, bandhobir basay chilo",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
