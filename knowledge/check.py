@@ -4,7 +4,8 @@ Fails on an item without both languages, without a dated source, with a phone nu
 verified and current in the reference data (or one written in untappable Bangla digits), with a
 link to an item that does not exist, with an example question that another item also claims, or with
 a training question (an item's example or not_answered.yml) that is the same as, or a near-copy of, a
-held-out question of nlu_data/test/kb/ (that would make `make eval` measure memory, not understanding).
+held-out question of nlu_data/test/kb/ (that would make `make eval` measure memory, not understanding);
+and on a concept of content/concepts.yml that the selector could not use (`concept_problems`).
 """
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def check(kb: Optional[KnowledgeBase] = None, held_out_dir: Path = HELD_OUT_DIR,
     trained = dict(owner)
     trained.update({canonical(t): "not_answered.yml" for texts in kb.not_answered.values() for t in texts})
     problems += _held_out_problems(kb, trained, held_out_dir)
-    return problems
+    return problems + concept_problems()
 
 
 def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today: dt.date) -> list[str]:
@@ -194,3 +195,28 @@ def main() -> int:
     print(f"{len(kb.items)} items in {len(kb.topics)} topics, {examples} example questions: "
           + (f"{len(problems)} problem(s)." if problems else "OK."))
     return 1 if problems else 0
+
+
+def concept_problems(path: Optional[Path] = None) -> list[str]:
+    """What is wrong with content/concepts.yml: a concept id not in lower_snake_case, a concept with fewer than two
+    words, a word that is not one word (the selector looks words up one at a time), or a word listed under two
+    concepts (compared as the selector compares them: lower case, Latin digits)."""
+    from knowledge.features import CONCEPTS_FILE, read_concepts
+    from safety.features import TOKEN_PATTERN
+
+    path = path or CONCEPTS_FILE
+    word = re.compile(TOKEN_PATTERN)
+    problems, owner = [], {}
+    for concept, words in read_concepts(path).items():
+        where = f"{path.name} {concept}"
+        if not ID.match(concept) or "-" in concept:
+            problems.append(f"{where}: a concept id is lower_snake_case")
+        if len(words) < 2:
+            problems.append(f"{where}: a concept needs at least two words (the same meaning in another form)")
+        for w in words:
+            key = canonical(w)  # as the selector looks it up
+            if not word.fullmatch(key):
+                problems.append(f"{where}: {w!r} is not one word; it would never be found")
+            elif owner.setdefault(key, concept) != concept:
+                problems.append(f"{where}: {w!r} is also a word of {owner[key]}; a word belongs to one concept")
+    return problems

@@ -148,7 +148,38 @@ def test_the_selector_reads_spelling_variants_and_the_exact_letters() -> None:
     from safety.features import vectorizer as intent_vectorizer
 
     names = [name for name, _ in vectorizer().transformer_list]
-    assert names[:3] == [name for name, _ in intent_vectorizer().transformer_list] and names[3:] == ["chars"]
+    assert names[:3] == [name for name, _ in intent_vectorizer().transformer_list] and names[3:] == ["chars", "concepts"]
+
+
+@pytest.mark.parametrize("same", [
+    ["বাল্যবিবাহের আইন", "বিয়ের আইন", "biyer ain", "marriage laws"],
+    ["যৌতুক চাইলে", "joutuk chaile", "dowry wanted"],
+    ["মেয়েদের উপবৃত্তি", "meyeder upobritti", "girls' stipends"],
+    ["পুলিশ কোথায়", "police kothay", "where are the police"],
+])
+def test_the_same_question_in_three_forms_has_the_same_concepts(same: list[str]) -> None:
+    """The fifth view: words of content/concepts.yml, found with their Bangla, Banglish and English endings, read
+    as one concept whatever the form, so that an example in one form teaches the selector the others."""
+    from knowledge.features import concepts
+    from safety.features import prepare
+
+    seen = {" ".join(sorted(concepts(prepare(text)).split())) for text in same}  # a bag of concepts: order is free
+    assert len(seen) == 1 and "" not in seen, seen
+
+
+def test_the_concept_check_refuses_a_word_it_could_never_find_or_a_word_in_two_concepts(tmp_path: Path) -> None:
+    from knowledge.check import concept_problems
+
+    path = tmp_path / "concepts.yml"
+    path.write_text("marriage: [marriage, বিয়ে, biye]\nwedding: [wedding, biye]\nparents: [ma-baba, parents]\n"
+                    "Bad-Id: [a1, b1]\nlonely: [lonely]\n", encoding="utf-8")
+    problems = concept_problems(path)
+    assert any("'biye' is also a word of marriage" in p for p in problems)
+    assert any("'ma-baba' is not one word" in p for p in problems)
+    assert any("Bad-Id" in p and "lower_snake_case" in p for p in problems)
+    assert any("lonely" in p and "at least two words" in p for p in problems)
+    assert len(problems) == 4
+    assert concept_problems() == []  # the shipped lexicon
 
 
 def test_a_hedged_answer_names_its_question_and_offers_the_alternatives_first() -> None:

@@ -443,7 +443,9 @@ def margin_lines(margins: dict) -> list[str]:
         f"In use (knowledge/selector.py): answer at a lead of {use['margin']}, hedged answer at {use['hedge_margin']}. "
         f"Chosen now by 5-fold cross-validation on the training examples (`tune_margin`: the smallest lead with at most "
         f"{targets['wrong_of_answered']:.0%} / {targets['hedged_wrong_of_answered']:.0%} of answered questions wrong): "
-        f"{tuned['margin']} and {tuned['hedge_margin']}.",
+        f"{tuned['margin']} and {tuned['hedge_margin']}. Since the concept view, cross-validation overstates accuracy (an "
+        "example and its translation fall in different folds and share their concepts), so its choice is lower than is "
+        "safe: the margins in use stay where the tuning put them before, and the held-out wrong answers are above.",
         "",
         "| lead | answered | right | wrong of answered |", "|---|---|---|---|",
         *[f"| {r['margin']} | {r['answered']:.3f} | {r['right']:.3f} | {r['wrong_of_answered']:.3f} |" for r in rows],
