@@ -70,6 +70,15 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "they told me a story about a garment job, brought me here and now they won't let me leave, locked in",
     "they brought me for a job training and locked us in the room", "ora amake ekhon atke rakhsi, ber hote dey na",
     "they took my phone and locked me in", "someone just broke into our house, we are hiding",
+    # Sextortion: the photos sent to the family or the school by a deadline
+    "he has my pics and says he will send them to my parents by tonight unless I pay",
+    "ও বলছে আজ রাতের মধ্যে টাকা না দিলে আমার ছবি আব্বুকে পাঠিয়ে দেবে",
+    "bolse ajke 8 tar moddhe 3000 na dile amar chobi school group e post korbe",
+    # Touched by a teacher and pressed to stay today; a classmate's wedding now
+    "স্যার গায়ে হাত দেয়, আজকেও ছুটির পর থাকতে বলছে, না থাকলে ফেল করাবে",
+    "sir gaye hat dey, ajkeo thakte bolse, na thakle fail korabe bolse",
+    "my tutor touches me and he told me to stay after class today, he says he will fail me",
+    "amar class er meye tar biye ekhon hocche, kake janabo", "they sold me to a brothel, I am inside now",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -105,6 +114,10 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "আমি একটা গল্প লিখছি যেখানে একটা মেয়েকে ঘরে আটকে রাখা হয়",
     "what should I do if my child goes missing for 2 hours at a fair?", "can't find my son's birth certificate for an hour",
     "amar meye ke 3 ghonta khuje pacchilam na, pore khuje paisi, bandhobir basay chilo",
+    "is running a brothel legal in Bangladesh?", "if police rescue a girl from a brothel, must she go to court?",
+    "my sister was trapped in a lift for half an hour yesterday, now she is scared", "খেলায় বাংলাদেশ ভারতকে একেবারে মেরে ফেলছে আজ",
+    "school e kivabe bujhbo je kono student er biye thik hocche? teacher hishebe jante chai",
+    "hujur gotokal bet dia marse, ekhon basay, o valai ase, nalish kothay dibo",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
