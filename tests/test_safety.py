@@ -79,6 +79,10 @@ def test_no_training_example_copies_a_held_out_crisis_message() -> None:
     "sir gaye hat dey, ajkeo thakte bolse, na thakle fail korabe bolse",
     "my tutor touches me and he told me to stay after class today, he says he will fail me",
     "amar class er meye tar biye ekhon hocche, kake janabo", "they sold me to a brothel, I am inside now",
+    "bolse 2 ta pic na dile ager gula amar class er shobar kache pathabe, timer dise 15 min",
+    "bolse kal sokal er age dekha na korle amar chobi abbur inbox e dibe",
+    "sir extra class er jonno thakte bole ar gaye hat dey, ajkeo thakte bolse",   # touching overrides the extra class
+    "kazi ekhon biye porabe, ami 14",
 ])
 def test_crisis_phrases_in_all_forms(text: str) -> None:
     assert default_detector().is_crisis(text)
@@ -118,6 +122,11 @@ def test_crisis_phrases_in_all_forms(text: str) -> None:
     "my sister was trapped in a lift for half an hour yesterday, now she is scared", "খেলায় বাংলাদেশ ভারতকে একেবারে মেরে ফেলছে আজ",
     "school e kivabe bujhbo je kono student er biye thik hocche? teacher hishebe jante chai",
     "hujur gotokal bet dia marse, ekhon basay, o valai ase, nalish kothay dibo",
+    "বিয়ের প্রস্তাব আসছে, আমি ১৬, আম্মু বলছে ১৮ না হওয়া পর্যন্ত কিছু হবে না, পাড়ার লোকদের কী বলব",
+    "abbu bole hsc pass korle tarpor biye dibe, ami ekhon class 9, career korte chai", "our escape room was a kidnapping theme, so fun",
+    "amar bondhur bhai ke police dhore niye gese, jamin er process ki?", "sir puro class ke atkay rakhse extra class er jonno, khide lagse",
+    "kazi saheb bolse 18 er niche biye porabe na, take kivabe dhonnobad dei", "ajker match e Messi defender der bondi kore felse",
+    "pasher barir lok amar bilai ke dhore niye gese, bolse tader bilai",
 ])
 def test_ordinary_messages_are_not_crises(text: str) -> None:
     assert not default_detector().is_crisis(text)
