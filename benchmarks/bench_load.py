@@ -33,7 +33,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("USER_RATE_PER_S", "5")
 
 from bot.messages import messages  # noqa: E402
+from contract.text import nlu_examples  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.stack import RasaStack, free_port  # noqa: E402
 
@@ -58,8 +58,7 @@ BURST = ("hello", "give me the helpline numbers")
 def held_out_texts() -> list[str]:
     texts = []
     for path in sorted((ROOT / "nlu_data" / "test").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text()).get("nlu", []):
-            texts += [line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+        texts += [line.strip() for line in nlu_examples(path)]
     return [t for t in texts if t]
 
 

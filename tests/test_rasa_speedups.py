@@ -44,15 +44,14 @@ def _trained_classifier():
 
 def test_compiled_classifier_gives_scikit_learns_numbers() -> None:
     import numpy as np
-    import yaml
 
+    from contract.text import nlu_examples
     from nlu_components.classifier import _classifier_text
     from tools.model import ROOT
 
     texts = ["", "???", "ঢাকা " * 300]
     for path in sorted((ROOT / "nlu_data" / "test").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text()).get("nlu", []):
-            texts += [line[2:] for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+        texts += nlu_examples(path)
     assert len(texts) > 1000
     classifier = _trained_classifier()
     features, model = classifier._compiled
