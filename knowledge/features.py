@@ -53,7 +53,7 @@ def concept_lexicon() -> dict[str, str]:
     lexicon: dict[str, str] = {}
     for concept, words in read_concepts().items():
         for word in words:
-            lexicon.setdefault(canonical(word), concept)  # as the prepared message has it: "৯৯৯" -> "99"
+            lexicon.setdefault(canonical(word), concept)  # as the prepared message has it: "১৮" -> "18"
     return lexicon
 
 
