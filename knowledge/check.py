@@ -209,7 +209,7 @@ def concept_problems(path: Optional[Path] = None) -> list[str]:
     problems, owner = [], {}
     for concept, words in read_concepts(path).items():
         where = f"{path.name} {concept}"
-        if not ID.match(concept) or "-" in concept:
+        if not ID.match(concept):
             problems.append(f"{where}: a concept id is lower_snake_case")
         if len(words) < 2:
             problems.append(f"{where}: a concept needs at least two words (the same meaning in another form)")

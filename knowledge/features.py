@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from contract.text import nfc, read_yaml
+from contract.text import read_yaml
 from safety.features import TOKEN_PATTERN
 from safety.features import vectorizer as intent_views
 from safety.text import canonical
@@ -42,9 +42,8 @@ _WORD = re.compile(TOKEN_PATTERN)
 
 
 def read_concepts(path: Path = CONCEPTS_FILE) -> dict[str, list[str]]:
-    """concept id -> its words (NFC, lower case), as the file lists them."""
-    return {str(concept): [nfc(str(word)).lower() for word in words or []]
-            for concept, words in (read_yaml(path) or {}).items()}
+    """concept id -> its words as the file lists them (NFC: read_yaml); callers compare them with canonical()."""
+    return {str(concept): [str(word) for word in words or []] for concept, words in (read_yaml(path) or {}).items()}
 
 
 @lru_cache(maxsize=1)
