@@ -14,9 +14,9 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
-from knowledge.kb import (FORMS, HELD_OUT_DIR, KNOWLEDGE_INTENTS, LANGUAGES, ROOT, KnowledgeBase, read_yaml)
+from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, KnowledgeBase, read_yaml)
 from contract.text import BANGLA_DIGITS, nfc
 from safety.features import fold
 from safety.text import canonical
@@ -58,7 +58,7 @@ def showable_numbers(path: Path = HOTLINES_CSV) -> set[str]:
         return {r["number"] for r in csv.DictReader(fh) if r["verified"] == "yes" and r["current"] == "yes" and r["number"]}
 
 
-def check(kb: Optional[KnowledgeBase] = None, held_out_dir: Path = HELD_OUT_DIR,
+def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[Path]] = None,
           today: Optional[dt.date] = None) -> list[str]:
     """Every problem found, as 'file item: what'. Empty means the knowledge base may ship."""
     kb = kb or KnowledgeBase.load()
@@ -83,7 +83,8 @@ def check(kb: Optional[KnowledgeBase] = None, held_out_dir: Path = HELD_OUT_DIR,
                  for i in KNOWLEDGE_INTENTS if i not in kb.items]
     trained = dict(owner)
     trained.update({canonical(t): "not_answered.yml" for texts in kb.not_answered.values() for t in texts})
-    problems += _held_out_problems(kb, trained, held_out_dir)
+    for question_dir in QUESTION_SETS.values() if question_dirs is None else question_dirs:
+        problems += _held_out_problems(kb, trained, question_dir)
     return problems + concept_problems()
 
 
@@ -139,20 +140,22 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today:
 
 
 def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> list[str]:
+    """The question set's problems: unknown items, and questions that are (near-)copies of training examples."""
     out, held = [], []
     for path in sorted(held_out_dir.glob("*.yml")):
+        path_name = f"{held_out_dir.parent.name}/{held_out_dir.name}/{path.name}"
         data = read_yaml(path)
         for entry in data.get("heldout") or []:
             if entry.get("id") not in kb.items:
-                out.append(f"{path.name}: held-out questions for unknown item {entry.get('id')!r}")
+                out.append(f"{path_name}: held-out questions for unknown item {entry.get('id')!r}")
             for form in FORMS:
-                out += [f"{path.name} {entry.get('id')}: held-out {text!r} is also a training example"
+                out += [f"{path_name} {entry.get('id')}: held-out {text!r} is also a training example"
                         for text in entry.get(form) or [] if canonical(text) in trained]
-                held += [(f"{path.name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
+                held += [(f"{path_name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
         for form, texts in (data.get("out_of_scope") or {}).items():
-            out += [f"{path.name}: out-of-scope {text!r} is a training example" for text in texts or []
+            out += [f"{path_name}: out-of-scope {text!r} is a training example" for text in texts or []
                     if canonical(text) in trained]
-            held += [(f"{path.name}: out-of-scope", text) for text in texts or []]
+            held += [(f"{path_name}: out-of-scope", text) for text in texts or []]
     held = [(where, text) for where, text in held if canonical(text) not in trained]  # reported above
     out += [f"{where} {text!r} is a near-copy of the training example {example!r} ({trained[canonical(example)]}, "
             f"similarity {score:.2f}): reword or delete the training example"

@@ -15,8 +15,9 @@ With Rasa's intents, as in the bot: `python -m tools.evaluate --selector` (`make
 rest; the intents are parsed once with the trained model and cached in models/, so a run costs one
 selector fit, about 20 s). `python -m knowledge evaluate-selector` needs no trained model: every
 question goes to the selector with no intent (no hedged band, nothing routed elsewhere).
-The confusions are listed by item id; `--show-texts` also prints the questions (content editors:
-write new examples from the item's answer, never from a held-out question).
+The confusions are listed by item id. `--set dev` replays the development questions instead
+(nlu_data/dev/kb/, knowledge.kb.QUESTION_SETS), and only there `--show-texts` also prints the questions: read
+them to see what the examples miss, then write new examples in your own words from the item's answer.
 """
 from __future__ import annotations
 
@@ -28,22 +29,10 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from knowledge.kb import FORMS, HELD_OUT_DIR, KnowledgeBase, content_hash, knowledge_base
-from knowledge.kb import read_yaml as read_content
+from knowledge.kb import FORMS, QUESTION_SETS, KnowledgeBase, content_hash, knowledge_base, read_question_set
 
 NOT_SURE = "NOT_SURE"
 ROUTED = "ROUTED:"
-
-
-def held_out_sets(held_out_dir: Path = HELD_OUT_DIR) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """(form, text, expected item id) held-out questions, and (form, text) out-of-scope questions."""
-    questions, out_of_scope = [], []
-    for path in sorted(held_out_dir.glob("*.yml")):
-        data = read_content(path)
-        for entry in data.get("heldout") or []:
-            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
-        out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
-    return questions, out_of_scope
 
 
 def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> tuple[str, list[str], bool, bool]:
@@ -137,13 +126,14 @@ def render(result: dict, errors: int = 25, show_texts: bool = False) -> str:
     return "\n".join(lines)
 
 
-def run(intents_of: Optional[Callable[[list[str]], Optional[list[str]]]] = None, fit: Optional[Callable] = None) -> dict:
-    """Fit a selector on the training data (``fit(kb, none_texts)``, default AnswerSelector.fit) and evaluate it.
-    ``intents_of(texts)`` gives Rasa's intent per held-out text (tools/evaluate.py), or None: no intents."""
+def run(intents_of: Optional[Callable[[list[str]], Optional[list[str]]]] = None, fit: Optional[Callable] = None,
+        question_set: str = "test") -> dict:
+    """Fit a selector on the training data (``fit(kb, none_texts)``, default AnswerSelector.fit) and evaluate it on
+    one of QUESTION_SETS. ``intents_of(texts)`` gives Rasa's intent per text (tools/evaluate.py), or None: no intents."""
     from knowledge.selector import AnswerSelector, none_examples
 
     kb = knowledge_base()
-    questions, out_of_scope = held_out_sets()
+    questions, out_of_scope = read_question_set(QUESTION_SETS[question_set])
     texts = [t for _, t, _ in questions] + [t for _, t in out_of_scope]
     intents = intents_of(texts) if intents_of else None
     if intents is None:
@@ -157,12 +147,18 @@ def main(argv: Optional[list[str]] = None, intents_of: Optional[Callable] = None
          prog: str = "python -m knowledge evaluate-selector") -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--errors", type=int, default=25, help="how many confusions to list (0: none)")
-    parser.add_argument("--show-texts", action="store_true", help="print the questions answered wrongly")
+    parser.add_argument("--set", dest="question_set", choices=sorted(QUESTION_SETS), default="test",
+                        help="the questions to replay: test (the held-out measure; default), dev (to read) or margins "
+                             "(never read: it sets the margins)")
+    parser.add_argument("--show-texts", action="store_true",
+                        help="print the questions answered wrongly (only of the dev set: whoever reads the others spends them)")
     parser.add_argument("--json", type=Path, default=None, help="also write the per-form figures to this file")
     args = parser.parse_args(argv)
+    if args.show_texts and args.question_set != "dev":
+        parser.error("--show-texts needs --set dev: the test and margins questions stay unread")
     logging.basicConfig(level=logging.ERROR)
     started = time.monotonic()
-    result = run(intents_of)
+    result = run(intents_of, question_set=args.question_set)
     print(render(result, args.errors, args.show_texts))
     print(f"\n({time.monotonic() - started:.0f} s)")
     if args.json:

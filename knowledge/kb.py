@@ -20,6 +20,13 @@ from safety.text import normalize_text
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "content" / "kb"
 HELD_OUT_DIR = ROOT / "nlu_data" / "test" / "kb"
+# The question sets, written by people who read only the items' questions and answers, never trained on:
+# - test: the held-out measure (`make eval`); nobody reads its texts;
+# - dev: read it to find what the examples miss (`python -m tools.evaluate --selector --set dev --show-texts`),
+#   then write new examples in your own words (`make content-check` refuses near-copies of any set);
+# - margins: never read; the selector's margins are chosen on it (knowledge.selector.tune_margin).
+QUESTION_SETS = {"test": HELD_OUT_DIR, "dev": ROOT / "nlu_data" / "dev" / "kb",
+                 "margins": ROOT / "nlu_data" / "dev" / "kb_margins"}
 EXAMPLES = "examples"  # content/kb/examples/<topic>.yml: more example questions for a topic's items
 # Questions near the topics that no item answers: they teach the selector to say "not sure" (not a topic).
 NOT_ANSWERED = "not_answered.yml"
@@ -33,6 +40,17 @@ KNOWLEDGE_INTENTS = (
     "child_marriage_harms", "report_child_marriage", "legal_aid_info", "social_protection_info",
     "stipend_info", "psychosocial_support", "reintegration_support",
 )
+
+
+def read_question_set(directory: Path = HELD_OUT_DIR) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """One of QUESTION_SETS: (form, text, expected item id) questions, and (form, text) out-of-scope questions."""
+    questions, out_of_scope = [], []
+    for path in sorted(directory.glob("*.yml")):
+        data = read_yaml(path)
+        for entry in data.get("heldout") or []:
+            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
+        out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
+    return questions, out_of_scope
 
 
 def read_yaml(path: Path) -> dict:

@@ -151,7 +151,7 @@ def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
               .replace("    related: [no_such_item]", '    related: [no_such_item]\n    examples: {en: ["what is x"]}'))
     (tmp_path / "t.yml").write_text(broken, encoding="utf-8")
     (tmp_path / "not_answered.yml").write_text('en: ["What is X", "passport fee"]\n', encoding="utf-8")
-    problems = "\n".join(check(KnowledgeBase.load(tmp_path), held_out_dir=tmp_path / "none"))
+    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
     for expected in ("answer.bn.short is missing", "helpline 16699 is not verified", "related item 'no_such_item'",
                      "y_item: no source", "number(s) ['01711123456'] not verified", "examples.en: 0",
                      "not_answered.yml en: 'What is X' is an example of x_item"):

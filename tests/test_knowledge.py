@@ -141,6 +141,53 @@ def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
     assert "overall" in render(result) and "hello there" not in render(result)  # texts only on request
 
 
+def test_the_margins_are_tuned_on_questions_written_apart_from_the_examples(small, tmp_path: Path) -> None:
+    """`tune_margin` reads a question set (nlu_data/dev/kb_margins/ in the product): per lead, the share of item
+    questions answered, right, and wrong of those answered, and of out-of-scope questions answered; the chosen
+    lead is the smallest that keeps the wrong answers at or under the target."""
+    from knowledge.selector import WRONG_TARGET, tune_margin
+
+    kb, selector = small
+    (tmp_path / "small.yml").write_text(
+        'topic: small\nheldout:\n'
+        '  - id: dowry_law\n    en: ["is it a crime to ask for dowry?", "where do I register a birth"]\n'
+        '  - id: birth_reg\n    en: ["birth certificate where do I apply"]\n'
+        'out_of_scope:\n  en: ["hello there", "thanks a lot"]\n', encoding="utf-8")
+    result = tune_margin(selector, kb, tmp_path)
+    assert (result["questions"], result["out_of_scope"]) == (3, 2)
+    first = result["table"][0]
+    assert first["margin"] == 0.0 and first["answered"] == 1.0 and round(first["right"], 3) == 0.667
+    assert first["oos_answered"] == 0.0  # both ranked NONE first
+    answered = [row["answered"] for row in result["table"]]
+    assert answered == sorted(answered, reverse=True)
+    # "where do I register a birth" is labelled dowry_law here, a wrong answer at every lead the selector gives
+    # it, so no lead meets the target: the largest lead in the table is chosen (the safest).
+    assert all(row["wrong_of_answered"] > WRONG_TARGET for row in result["table"] if row["answered"])
+    assert result["chosen"] == result["table"][-1]["margin"] == 1.0
+
+
+@pytest.mark.parametrize("question_set", ["test", "margins"])
+def test_only_the_development_questions_can_be_printed(question_set: str, capsys) -> None:
+    from knowledge.evaluate import main
+
+    with pytest.raises(SystemExit):
+        main(["--set", question_set, "--show-texts"])
+    assert "--show-texts needs --set dev" in capsys.readouterr().err
+
+
+def test_every_question_set_asks_about_every_item_in_every_form() -> None:
+    """(The development sets lost their near-copies of training examples, so a form may miss an item there.)"""
+    from knowledge.kb import FORMS, QUESTION_SETS, read_question_set
+
+    kb = knowledge_base()
+    for name, folder in QUESTION_SETS.items():
+        questions, out_of_scope = read_question_set(folder)
+        assert {item for _, _, item in questions} == set(kb.items), name
+        for form in FORMS:
+            assert len({item for f, _, item in questions if f == form}) >= 0.95 * len(kb.items), (name, form)
+            assert any(f == form for f, _ in out_of_scope), (name, form)
+
+
 def test_the_selector_reads_spelling_variants_and_the_exact_letters() -> None:
     """Its features: the intent classifier's views (words, folded words, folded character n-grams) and the
     character n-grams of the text as written (knowledge/features.py), never a change to safety/features.py."""

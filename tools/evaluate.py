@@ -162,16 +162,16 @@ def pair_counts(labels: Iterable[str]) -> list[str]:
 
 
 def margins_report() -> dict:
-    """The selector's margins in use next to what `tune_margin` (cross-validation on the training examples)
-    chooses for the current content: they should match after content changes."""
+    """The selector's margins in use next to what `tune_margin` (the margins question set) chooses for the
+    current content: they should match after content changes."""
     from knowledge.kb import knowledge_base
     from knowledge import selector
 
-    tuned = selector.tune_margin(knowledge_base(), selector.none_examples())
+    tuned = selector.tune_margin(selector.answer_selector(), knowledge_base())
     return {"in_use": {"margin": selector.MARGIN, "hedge_margin": selector.HEDGE_MARGIN},
             "tuned": {"margin": tuned["chosen"], "hedge_margin": tuned["hedge"]},
             "targets": {"wrong_of_answered": selector.WRONG_TARGET, "hedged_wrong_of_answered": selector.HEDGED_WRONG_TARGET},
-            "table": tuned["table"]}
+            "questions": tuned["questions"], "out_of_scope": tuned["out_of_scope"], "table": tuned["table"]}
 
 
 def f1_table(rows: list[tuple[str, str, str, str]]) -> dict[str, dict[str, float]]:
@@ -235,7 +235,7 @@ def main() -> int:
     if not model.exists():
         print("No trained model for the current sources; run `make eval` (it trains first).", file=sys.stderr)
         return 1
-    from knowledge.evaluate import held_out_sets
+    from knowledge.kb import read_question_set
     from safety.crisis import default_detector
 
     seen = training_texts()
@@ -243,7 +243,7 @@ def main() -> int:
     tests = [t for t in all_tests if t[1].strip().lower() not in seen]
     crisis_sets = load_crisis_sets()
     crisis = [row for rows in crisis_sets.values() for row in rows]
-    questions, out_of_scope = held_out_sets()
+    questions, out_of_scope = read_question_set()
     predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]
                                       + [t for _, t, _ in questions] + [t for _, t in out_of_scope]))
     question_intents = predicted[len(tests) + len(crisis):len(tests) + len(crisis) + len(questions)]
@@ -446,19 +446,20 @@ def before_after_lines(answers: dict) -> list[str]:
 
 def margin_lines(margins: dict) -> list[str]:
     use, tuned, targets = margins["in_use"], margins["tuned"], margins["targets"]
-    rows = [r for r in margins["table"] if r["margin"] in (0.0, 0.1, 0.125, 0.15, 0.2, 0.3, 0.35, 0.4, 0.425, 0.45, 0.5, 0.6)]
+    rows = [r for r in margins["table"] if r["margin"] in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.425, 0.45, 0.5, 0.6, 0.7)]
     return [
         "### The selector's margins",
         "",
         f"In use (knowledge/selector.py): answer at a lead of {use['margin']}, hedged answer at {use['hedge_margin']}. "
-        f"Chosen now by 5-fold cross-validation on the training examples (`tune_margin`: the smallest lead with at most "
-        f"{targets['wrong_of_answered']:.0%} / {targets['hedged_wrong_of_answered']:.0%} of answered questions wrong): "
-        f"{tuned['margin']} and {tuned['hedge_margin']}. Since the concept view, cross-validation overstates accuracy (an "
-        "example and its translation fall in different folds and share their concepts), so its choice is lower than is "
-        "safe: the margins in use stay where the tuning put them before, and the held-out wrong answers are above.",
+        f"Chosen now by `tune_margin` on the margins questions (nlu_data/dev/kb_margins/: {margins['questions']} item "
+        f"questions and {margins['out_of_scope']} out-of-scope ones, written apart from the examples, never trained on "
+        f"and never read): the smallest lead with at most {targets['wrong_of_answered']:.0%} / "
+        f"{targets['hedged_wrong_of_answered']:.0%} of answered questions wrong: {tuned['margin']} and "
+        f"{tuned['hedge_margin']}. The selector alone, without Rasa's intent.",
         "",
-        "| lead | answered | right | wrong of answered |", "|---|---|---|---|",
-        *[f"| {r['margin']} | {r['answered']:.3f} | {r['right']:.3f} | {r['wrong_of_answered']:.3f} |" for r in rows],
+        "| lead | answered | right | wrong of answered | out-of-scope answered |", "|---|---|---|---|---|",
+        *[f"| {r['margin']} | {r['answered']:.3f} | {r['right']:.3f} | {r['wrong_of_answered']:.3f} | "
+          f"{r['oos_answered']:.3f} |" for r in rows],
         "",
     ]
 
@@ -495,8 +496,8 @@ def answer_lines(answers: dict) -> list[str]:
         f"**{oos['dont_know_rate']:.3f}** of them; a hedged answer in {oos['hedged_rate']:.3f}, a plain answer in "
         f"{oos['plain_answer_rate']:.3f}.",
         "",
-        "Out-of-scope questions answered anyway, by the item given (question texts: `python -m tools.evaluate "
-        "--selector --show-texts`, in the terminal only):",
+        "Out-of-scope questions answered anyway, by the item given (the held-out texts stay unread; the development "
+        "set's: `python -m tools.evaluate --selector --set dev --show-texts`):",
         "",
         *[f"- {t}" for t in oos["answered_anyway"][:30]],
         "",
