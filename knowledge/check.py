@@ -152,6 +152,11 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> 
                 out += [f"{path_name} {entry.get('id')}: held-out {text!r} is also a training example"
                         for text in entry.get(form) or [] if canonical(text) in trained]
                 held += [(f"{path_name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
+        asked = {text for entry in data.get("heldout") or [] for form in FORMS for text in entry.get(form) or []}
+        for text, ids in (data.get("also") or {}).items():
+            if text not in asked:
+                out.append(f"{path_name}: also: {text!r} is none of the file's questions")
+            out += [f"{path_name}: also: {text!r}: no item {i!r}" for i in ids or [] if i not in kb.items]
         for form, texts in (data.get("out_of_scope") or {}).items():
             out += [f"{path_name}: out-of-scope {text!r} is a training example" for text in texts or []
                     if canonical(text) in trained]

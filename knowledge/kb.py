@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 import yaml
 
@@ -42,13 +42,28 @@ KNOWLEDGE_INTENTS = (
 )
 
 
-def read_question_set(directory: Path = HELD_OUT_DIR) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """One of QUESTION_SETS: (form, text, expected item id) questions, and (form, text) out-of-scope questions."""
+class Question(NamedTuple):
+    """A question of a question set: written for ``expected``; ``also``, other items that answer it as well, as
+    judged by a reader who saw the items' answers but no output of the selector (the file's ``also:`` map)."""
+
+    form: str
+    text: str
+    expected: str
+    also: frozenset = frozenset()
+
+    def answered_by(self, item_id: str) -> bool:
+        return item_id == self.expected or item_id in self.also
+
+
+def read_question_set(directory: Path = HELD_OUT_DIR) -> tuple[list[Question], list[tuple[str, str]]]:
+    """One of QUESTION_SETS: its questions, and its (form, text) out-of-scope questions."""
     questions, out_of_scope = [], []
     for path in sorted(directory.glob("*.yml")):
         data = read_yaml(path)
+        also = {" ".join(str(text).split()): frozenset(ids) for text, ids in (data.get("also") or {}).items()}
         for entry in data.get("heldout") or []:
-            questions += [(form, text, entry["id"]) for form in FORMS for text in entry.get(form) or []]
+            questions += [Question(form, text, entry["id"], also.get(text, frozenset()))
+                          for form in FORMS for text in entry.get(form) or []]
         out_of_scope += [(form, text) for form, texts in (data.get("out_of_scope") or {}).items() for text in texts or []]
     return questions, out_of_scope
 

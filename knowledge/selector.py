@@ -182,15 +182,15 @@ def tune_margin(selector: "AnswerSelector", kb: KnowledgeBase, question_dir: Pat
     and share their concepts, so it overstates accuracy and chose leads that were too small."""
     questions, out_of_scope = read_question_set(question_dir)
     outcomes = []
-    for _, text, expected in questions:
-        (top, top_score), (_, second_score) = selector.rank(text)[:2]
-        outcomes.append((expected, top, top_score - second_score))
+    for question in questions:
+        (top, top_score), (_, second_score) = selector.rank(question.text)[:2]
+        outcomes.append((question.answered_by(top), top, top_score - second_score))
     oos_leads = [lead for top, lead in ((r[0][0], r[0][1] - r[1][1]) for r in (selector.rank(t)[:2] for _, t in out_of_scope))
                  if top != NONE]
     table = []
     for margin in np.arange(0.0, 1.001, 0.025):
         answered = [o for o in outcomes if o[1] != NONE and o[2] >= margin]
-        right = sum(o[0] == o[1] for o in answered)
+        right = sum(o[0] for o in answered)
         table.append({"margin": round(float(margin), 3), "answered": len(answered) / max(1, len(outcomes)),
                       "right": right / max(1, len(outcomes)),
                       "wrong_of_answered": (len(answered) - right) / max(1, len(answered)),

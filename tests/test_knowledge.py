@@ -166,6 +166,27 @@ def test_the_margins_are_tuned_on_questions_written_apart_from_the_examples(smal
     assert result["chosen"] == result["table"][-1]["margin"] == 1.0
 
 
+def test_a_question_another_item_also_answers_counts_as_answered_by_it(small, tmp_path: Path) -> None:
+    """A question set's `also:` map (a judge's verdict: other items that answer a question as well as its own)
+    makes those items right answers too; content-check refuses a judged text or item that does not exist."""
+    from knowledge.check import _held_out_problems
+    from knowledge.evaluate import evaluate
+    from knowledge.kb import read_question_set
+
+    kb, selector = small
+    (tmp_path / "small.yml").write_text(
+        'topic: small\nheldout:\n  - id: dowry_law\n    en: ["where do I register a birth", "is dowry a crime"]\n'
+        'also:\n  "where do I register a birth": [birth_reg]\n  "no such question": [no_such_item]\n', encoding="utf-8")
+    questions, _ = read_question_set(tmp_path)
+    assert [q.answered_by("birth_reg") for q in questions] == [True, False]
+    assert all(q.answered_by("dowry_law") for q in questions)
+    result = evaluate(selector, kb, questions, [None, None], [], [])
+    overall = result["per_form"]["overall"]
+    assert (overall["right"], overall["right_as_labelled"], overall["top1"], overall["wrong_plain"]) == (1.0, 0.5, 1.0, 0.0)
+    problems = "\n".join(_held_out_problems(kb, {}, tmp_path))
+    assert "'no such question' is none of the file's questions" in problems and "no item 'no_such_item'" in problems
+
+
 @pytest.mark.parametrize("question_set", ["test", "margins"])
 def test_only_the_development_questions_can_be_printed(question_set: str, capsys) -> None:
     from knowledge.evaluate import main
@@ -182,9 +203,9 @@ def test_every_question_set_asks_about_every_item_in_every_form() -> None:
     kb = knowledge_base()
     for name, folder in QUESTION_SETS.items():
         questions, out_of_scope = read_question_set(folder)
-        assert {item for _, _, item in questions} == set(kb.items), name
+        assert {q.expected for q in questions} == set(kb.items), name
         for form in FORMS:
-            assert len({item for f, _, item in questions if f == form}) >= 0.95 * len(kb.items), (name, form)
+            assert len({q.expected for q in questions if q.form == form}) >= 0.95 * len(kb.items), (name, form)
             assert any(f == form for f, _ in out_of_scope), (name, form)
 
 

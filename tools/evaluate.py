@@ -131,11 +131,12 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
         mine = [r for r in result["rows"] if form in ("overall", r["form"])]
         answers = [r["answer"] for r in mine]
         crisis = answers.count(f"{ROUTED}emergency") / max(1, len(answers))
-        after_crisis = sum(r["after_flow"] and r["intent"] == "emergency" and r["answer"] == r["expected"] for r in mine)
-        after_search = sum(r["after_flow"] and r["intent"] != "emergency" and r["answer"] == r["expected"] for r in mine)
+        after_crisis = sum(r["after_flow"] and r["intent"] == "emergency" and r["fits"] for r in mine)
+        after_search = sum(r["after_flow"] and r["intent"] != "emergency" and r["fits"] for r in mine)
         elsewhere = sum(a.startswith(ROUTED) and a != f"{ROUTED}emergency" for a in answers) / max(1, len(answers))
         per_form[form] = {
             "questions": v["questions"], "top1_accuracy": v["right"], "top1_plain": v["right_plain"],
+            "top1_as_labelled": v["right_as_labelled"],
             "right_item_answered_or_offered": v["offered"], "not_sure": v["not_sure"], "crisis_reply": crisis,
             "routed_elsewhere": elsewhere, "wrong_item": v["wrong_plain"],
             "right_after_crisis_reply": after_crisis / max(1, len(mine)),
@@ -150,7 +151,7 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
                          "answered_anyway": pair_counts(f"{r['answer']}{' (hedged)' if r['hedged'] else ''}"
                                                        for r in answered)},
         "wrong": pair_counts(f"{r['expected']} -> {r['answer']}{' (hedged)' if r['hedged'] else ''}"
-                             for r in result["rows"] if r["answer"] != r["expected"]),
+                             for r in result["rows"] if not r["fits"]),
     }
 
 
@@ -245,7 +246,7 @@ def main() -> int:
     crisis = [row for rows in crisis_sets.values() for row in rows]
     questions, out_of_scope = read_question_set()
     predicted = asyncio.run(parse_all(model, [t for _, t, _ in tests] + [t for _, t, _ in crisis]
-                                      + [t for _, t, _ in questions] + [t for _, t in out_of_scope]))
+                                      + [q.text for q in questions] + [t for _, t in out_of_scope]))
     question_intents = predicted[len(tests) + len(crisis):len(tests) + len(crisis) + len(questions)]
     oos_intents = predicted[len(tests) + len(crisis) + len(questions):]
     rows = [(form, text, expected, got) for (form, text, expected), got in zip(tests, predicted)]
