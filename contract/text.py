@@ -19,6 +19,11 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text or "").translate(ZERO_WIDTH)
 
 
+def is_bangla(text: str) -> bool:
+    """True when the text has a letter of the Bangla block (U+0980-U+09FF)."""
+    return any("\u0980" <= ch <= "\u09ff" for ch in text)
+
+
 def nfc_all(value: Any) -> Any:
     """``value`` with every string inside it (dicts and lists, nested) passed through nfc()."""
     if isinstance(value, str):

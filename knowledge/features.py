@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from contract.text import read_yaml
+from contract.text import is_bangla, read_yaml
 from safety.features import TOKEN_PATTERN
 from safety.features import vectorizer as intent_views
 from safety.text import canonical
@@ -37,7 +37,6 @@ _BANGLA_ENDINGS = tuple(sorted(("র", "এর", "ের", "কে", "তে", "
                                 "টির", "েরা", "ও", "ই"), key=len, reverse=True))
 _LATIN_ENDINGS = tuple(sorted(("r", "er", "ke", "te", "e", "ra", "der", "ta", "ti", "gulo", "gula", "s", "es", "ed",
                                "ing", "o", "i", "rao", "erao"), key=len, reverse=True))
-_BANGLA = re.compile(r"[\u0980-\u09ff]")
 _WORD = re.compile(TOKEN_PATTERN)
 
 
@@ -60,7 +59,7 @@ def concept_of(word: str, lexicon: dict[str, str]) -> Optional[str]:
     """The word's concept, as written or without one common ending (at least two letters left)."""
     if word in lexicon:
         return lexicon[word]
-    for ending in _BANGLA_ENDINGS if _BANGLA.search(word) else _LATIN_ENDINGS:
+    for ending in _BANGLA_ENDINGS if is_bangla(word) else _LATIN_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 2 and word[:-len(ending)] in lexicon:
             return lexicon[word[:-len(ending)]]
     return None

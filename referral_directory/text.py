@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from typing import List
 
-from contract.text import BANGLA_DIGITS, nfc  # noqa: F401  (one home: contract/text.py)
+from contract.text import BANGLA_DIGITS, is_bangla, nfc  # noqa: F401  (one home: contract/text.py)
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _TOKEN = re.compile(r"[0-9a-z\u0980-\u09ff]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
-_BANGLA = re.compile(r"[\u0980-\u09ff]")
 
 
 def fold(text: str) -> str:
@@ -27,11 +26,6 @@ def fold(text: str) -> str:
 def tokens(text: str) -> List[str]:
     """Folded words, Bangla and Latin alike (Bangla vowel signs are kept inside words)."""
     return fold(text).split()
-
-
-def is_bangla(word: str) -> bool:
-    """True when the word is written in Bangla script."""
-    return bool(_BANGLA.search(word))
 
 
 # --- loose keys -------------------------------------------------------------------------------------
