@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Optional
 
-from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, KnowledgeBase, read_yaml)
+from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, KnowledgeBase, judged_also,
+                          read_yaml)
 from contract.text import BANGLA_DIGITS, nfc
 from safety.features import fold
 from safety.text import canonical
@@ -145,6 +146,7 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> 
     for path in sorted(held_out_dir.glob("*.yml")):
         path_name = f"{held_out_dir.parent.name}/{held_out_dir.name}/{path.name}"
         data = read_yaml(path)
+        asked = set()
         for entry in data.get("heldout") or []:
             if entry.get("id") not in kb.items:
                 out.append(f"{path_name}: held-out questions for unknown item {entry.get('id')!r}")
@@ -152,8 +154,8 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> 
                 out += [f"{path_name} {entry.get('id')}: held-out {text!r} is also a training example"
                         for text in entry.get(form) or [] if canonical(text) in trained]
                 held += [(f"{path_name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
-        asked = {text for entry in data.get("heldout") or [] for form in FORMS for text in entry.get(form) or []}
-        for text, ids in (data.get("also") or {}).items():
+                asked.update(entry.get(form) or [])
+        for text, ids in judged_also(data).items():
             if text not in asked:
                 out.append(f"{path_name}: also: {text!r} is none of the file's questions")
             out += [f"{path_name}: also: {text!r}: no item {i!r}" for i in ids or [] if i not in kb.items]

@@ -55,12 +55,18 @@ class Question(NamedTuple):
         return item_id == self.expected or item_id in self.also
 
 
+def judged_also(data: dict) -> dict[str, frozenset]:
+    """A question-set file's ``also:`` map (question text -> other item ids), its texts normalised as read_yaml
+    normalises the questions themselves (read_yaml leaves mapping keys as written)."""
+    return {_nfc(str(text)): frozenset(ids or ()) for text, ids in (data.get("also") or {}).items()}
+
+
 def read_question_set(directory: Path = HELD_OUT_DIR) -> tuple[list[Question], list[tuple[str, str]]]:
     """One of QUESTION_SETS: its questions, and its (form, text) out-of-scope questions."""
     questions, out_of_scope = [], []
     for path in sorted(directory.glob("*.yml")):
         data = read_yaml(path)
-        also = {" ".join(str(text).split()): frozenset(ids) for text, ids in (data.get("also") or {}).items()}
+        also = judged_also(data)
         for entry in data.get("heldout") or []:
             questions += [Question(form, text, entry["id"], also.get(text, frozenset()))
                           for form in FORMS for text in entry.get(form) or []]

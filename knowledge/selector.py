@@ -183,10 +183,9 @@ def tune_margin(selector: "AnswerSelector", kb: KnowledgeBase, question_dir: Pat
     questions, out_of_scope = read_question_set(question_dir)
     outcomes = []
     for question in questions:
-        (top, top_score), (_, second_score) = selector.rank(question.text)[:2]
-        outcomes.append((question.answered_by(top), top, top_score - second_score))
-    oos_leads = [lead for top, lead in ((r[0][0], r[0][1] - r[1][1]) for r in (selector.rank(t)[:2] for _, t in out_of_scope))
-                 if top != NONE]
+        top, lead = _top_and_lead(selector, question.text)
+        outcomes.append((question.answered_by(top), top, lead))
+    oos_leads = [lead for top, lead in (_top_and_lead(selector, text) for _, text in out_of_scope) if top != NONE]
     table = []
     for margin in np.arange(0.0, 1.001, 0.025):
         answered = [o for o in outcomes if o[1] != NONE and o[2] >= margin]
@@ -198,6 +197,12 @@ def tune_margin(selector: "AnswerSelector", kb: KnowledgeBase, question_dir: Pat
     chosen = next((row["margin"] for row in table if row["wrong_of_answered"] <= WRONG_TARGET), table[-1]["margin"])
     hedge = next((row["margin"] for row in table if row["wrong_of_answered"] <= HEDGED_WRONG_TARGET), chosen)
     return {"table": table, "chosen": chosen, "hedge": hedge, "questions": len(outcomes), "out_of_scope": len(out_of_scope)}
+
+
+def _top_and_lead(selector: "AnswerSelector", text: str) -> tuple[str, float]:
+    """The selector's first label for ``text`` and how far its score leads the runner-up's."""
+    (top, top_score), (_, second_score) = selector.rank(text)[:2]
+    return top, top_score - second_score
 
 
 def cache_key(kb_dir: Path = KB_DIR, nlu_dir: Path = NLU_DIR) -> str:

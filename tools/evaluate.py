@@ -164,8 +164,8 @@ def pair_counts(labels: Iterable[str]) -> list[str]:
 
 
 def margins_report() -> dict:
-    """The selector's margins in use next to what `tune_margin` (the margins question set) chooses for the
-    current content: they should match after content changes."""
+    """The selector's margins in use next to what `tune_margin` (the margins question set) suggests for the current
+    content. They differ on purpose while that set is easier than the held-out one (knowledge/selector.py)."""
     from knowledge.kb import knowledge_base
     from knowledge import selector
 
