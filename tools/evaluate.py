@@ -26,6 +26,7 @@ from typing import Iterable
 
 
 from contract.text import read_yaml
+from knowledge.kb import QUESTION_SETS
 from tools.model import ROOT, model_path
 
 FORMS = ("bn", "en", "banglish")
@@ -113,7 +114,8 @@ def cached_intents(texts: list[str]) -> list[str] | None:
     print(f"Parsing {len(texts)} held-out questions with {model.name} (once; cached in models/{cache.name})...", flush=True)
     intents = asyncio.run(parse_all(model, texts))
     cache.write_text(json.dumps(intents), encoding="utf-8")
-    for old in sorted(MODELS_DIR.glob("kb-heldout-intents-*.json"), key=lambda p: p.stat().st_mtime)[:-2]:
+    keep = len(QUESTION_SETS) + 1  # one per question set, and the one a changed set is replacing
+    for old in sorted(MODELS_DIR.glob("kb-heldout-intents-*.json"), key=lambda p: p.stat().st_mtime)[:-keep]:
         old.unlink(missing_ok=True)
     return intents
 
