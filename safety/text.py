@@ -9,7 +9,8 @@ import re
 
 from contract.text import BANGLA_DIGITS, TO_BANGLA_DIGITS, nfc  # noqa: F401  (one home: contract/text.py)
 
-_REPEATS = re.compile(r"(.)\1{2,}")
+# Three or more of one character, except digits: "helppppp" is "help", but 999 is not 9 and 1000 taka is not 10.
+_REPEATS = re.compile(r"(\D)\1{2,}")
 _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")  # \w misses Bangla vowel signs; keep the whole block
 _SPACES = re.compile(r"\s+")
 
@@ -20,7 +21,8 @@ def normalize_text(text: str) -> str:
 
 
 def collapse_repeats(text: str) -> str:
-    """'helppppp' -> 'help', 'বাঁচাওওও' -> 'বাঁচাও': three or more of a character become one."""
+    """'helppppp' -> 'help', 'বাঁচাওওও' -> 'বাঁচাও': three or more of a character become one (not of a digit:
+    "999", "1000")."""
     return _REPEATS.sub(r"\1", text)
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from contract.text import nlu_examples
 from safety.crisis import CrisisDetector, default_detector
-from safety.text import has_words, match_key, normalize_text
+from safety.text import canonical, has_words, match_key, normalize_text
 from tools.model import ROOT
 
 CRISIS_SET = yaml.safe_load((ROOT / "nlu_data" / "test" / "crisis.yml").read_text(encoding="utf-8"))
@@ -175,6 +175,7 @@ def test_normalisation() -> None:
     decomposed = "বিয" + "\u09bc" + "ে"
     assert normalize_text(decomposed) == unicodedata.normalize("NFC", decomposed)
     assert match_key("Helppppp!!! ১৫ বছর") == " help 15 বছর "
+    assert canonical("call ৯৯৯, fine 10000 taka, 333") == "call 999, fine 10000 taka, 333"  # digits are never collapsed
     assert match_key("zero\u200bwidth") == " zerowidth "
     assert has_words("ঢাকা") and has_words("a1") and not has_words("🙂🙂 !!") and not has_words("")
 
