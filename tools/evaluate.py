@@ -438,9 +438,8 @@ WHAT_CHANGED = (
     "digits and the everyday words 0.785 / 0.025; typed on a phone and the near-topic questions 0.795 / 0.027; the "
     "details 0.795 / 0.029 (they had added 0.005 and 0.012 on the margins and development sets). Intent accuracy 0.957 "
     "-> 0.956 (the digits change retrained the model), crisis recall unchanged. Tried and left out: a hedged answer at "
-    "a lead of 0.05 (new hedges right about 6 times in 10 on the margins set), a nearest-neighbour vote beside the SVM (top-1 +0.001 "
-    "to +0.007) "
-    "and reweighted feature views or C values (within 0.005)."
+    "a lead of 0.05 (new hedges right about 6 times in 10 on the margins set), a nearest-neighbour vote beside the "
+    "SVM (top-1 +0.001 to +0.007) and reweighted feature views or C values (within 0.005)."
 )
 
 
