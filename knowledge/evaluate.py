@@ -52,6 +52,11 @@ def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> t
     return NOT_SURE, [item.id for item in choice.candidates], False, False
 
 
+def gave_an_item(row: dict) -> bool:
+    """The reply answered with an item (plainly or hedged): not "not sure", not another flow."""
+    return row["answer"] != NOT_SURE and not row["answer"].startswith(ROUTED)
+
+
 def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_scope, oos_intents) -> dict:
     """The figures described in the module docstring, per form and overall, and the confusions."""
     from knowledge.selector import NONE
@@ -63,7 +68,9 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
         rows.append({"form": question.form, "text": question.text, "expected": question.expected,
                      "ranking": ranking[:3], "answer": answer, "buttons": buttons, "hedged": hedged, "intent": intent,
                      "after_flow": after_flow, "fits": question.answered_by(answer),
-                     "top_fits": question.answered_by(ranking[0]), "also": question.also})
+                     "top_fits": question.answered_by(ranking[0]),
+                     "top3_fits": any(question.answered_by(label) for label in ranking[:3]),
+                     "offered": any(question.answered_by(label) for label in (answer, *buttons)), "also": question.also})
     oos_rows = []
     for (form, text), intent in zip(out_of_scope, oos_intents):
         answer, _, hedged, after_flow = reply_of(selector, kb, intent, text)
@@ -74,19 +81,18 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
         oos = [r for r in oos_rows if form in ("overall", r["form"])]
         n, n_oos = max(1, len(mine)), max(1, len(oos))
         right = [r for r in mine if r["fits"]]
-        wrong = [r for r in mine if not r["fits"] and r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
-        oos_answered = [r for r in oos if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+        wrong = [r for r in mine if not r["fits"] and gave_an_item(r)]
+        oos_answered = [r for r in oos if gave_an_item(r)]
         per_form[form] = {
             "questions": len(mine),
             "top1": sum(r["top_fits"] for r in mine) / n,
-            "top3": sum(r["expected"] in r["ranking"] or bool(r["also"] & set(r["ranking"])) for r in mine) / n,
+            "top3": sum(r["top3_fits"] for r in mine) / n,
             "right": len(right) / n,
             "right_as_labelled": sum(r["answer"] == r["expected"] for r in mine) / n,
             "right_plain": sum(not r["hedged"] for r in right) / n,
             "right_hedged": sum(r["hedged"] for r in right) / n,
             "right_after_flow": sum(r["after_flow"] for r in right) / n,
-            "offered": sum(r["fits"] or r["expected"] in r["buttons"] or bool(r["also"] & set(r["buttons"]))
-                           for r in mine) / n,
+            "offered": sum(r["offered"] for r in mine) / n,
             "not_sure": sum(r["answer"] == NOT_SURE for r in mine) / n,
             "routed": sum(r["answer"].startswith(ROUTED) for r in mine) / n,
             "wrong_plain": sum(not r["hedged"] for r in wrong) / n,
@@ -98,7 +104,7 @@ def evaluate(selector, kb: KnowledgeBase, questions, question_intents, out_of_sc
         }
     confusions = collections.Counter(
         (r["expected"], r["answer"] + (" (hedged)" if r["hedged"] else ""))
-        for r in rows if not r["fits"] and r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED))
+        for r in rows if not r["fits"] and gave_an_item(r))
     ranking_confusions = collections.Counter((r["expected"], r["ranking"][0]) for r in rows if not r["top_fits"])
     return {"per_form": per_form, "confusions": confusions, "ranking_confusions": ranking_confusions,
             "rows": rows, "oos_rows": oos_rows}
@@ -119,14 +125,14 @@ def render(result: dict, errors: int = 25, show_texts: bool = False) -> str:
         lines += [f"  {e} -> {a}: {c}" for (e, a), c in result["confusions"].most_common(errors)]
         lines += ["", f"Most frequent ranking confusions (expected -> ranked first: count), first {errors}:"]
         lines += [f"  {e} -> {a}: {c}" for (e, a), c in result["ranking_confusions"].most_common(errors)]
-        oos = [r for r in result["oos_rows"] if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+        oos = [r for r in result["oos_rows"] if gave_an_item(r)]
         lines += ["", f"Out-of-scope questions answered ({len(oos)}):"]
         lines += [f"  [{r['form']}] -> {r['answer']}{' (hedged)' if r['hedged'] else ''}"
                   + (f": {r['text']}" if show_texts else "") for r in oos]
     if show_texts:
         lines += ["", "Wrong answers:"]
         lines += [f"  [{r['form']}] {r['text']} -> {r['answer']}{' (hedged)' if r['hedged'] else ''} (expected {r['expected']})"
-                  for r in result["rows"] if not r["fits"] and r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+                  for r in result["rows"] if not r["fits"] and gave_an_item(r)]
     return "\n".join(lines)
 
 

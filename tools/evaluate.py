@@ -123,7 +123,7 @@ def cached_intents(texts: list[str]) -> list[str] | None:
 def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dict:
     """knowledge.evaluate's figures for the shipped selector, named as docs/evaluation.md shows them; the crisis
     reply is split out of "routed" (it is the crisis-first guarantee, not a miss of the answer selector)."""
-    from knowledge.evaluate import NOT_SURE, ROUTED, evaluate
+    from knowledge.evaluate import ROUTED, evaluate, gave_an_item
     from knowledge.kb import knowledge_base
     from knowledge.selector import answer_selector
 
@@ -145,7 +145,7 @@ def answer_report(questions, question_intents, out_of_scope, oos_intents) -> dic
             "right_before_search": after_search / max(1, len(mine)),
             "wrong_item_hedged": v["wrong_hedged"], "selector_top1": v["top1"], "selector_top3": v["top3"]}
     overall = result["per_form"]["overall"]
-    answered = [r for r in result["oos_rows"] if r["answer"] != NOT_SURE and not r["answer"].startswith(ROUTED)]
+    answered = [r for r in result["oos_rows"] if gave_an_item(r)]
     return {
         "per_form": per_form,
         "judged_also_answered": sum(bool(r["also"]) for r in result["rows"]),
