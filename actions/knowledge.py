@@ -13,9 +13,10 @@ from knowledge.selector import answer_selector
 
 answer_selector()  # load (or fit) at action-server start, not on a child's first question
 
-# When the selector finds no item for these intents, they keep their own reply.
+# When the selector finds no item for these intents, they keep their own reply (a greeting or "are you a bot?":
+# only a plain answer replaces it, knowledge.selector.CHAT_INTENTS).
 OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
-             "hotline_numbers": "utter_hotlines"}
+             "hotline_numbers": "utter_hotlines", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm", "deny": "utter_deny", "bot_challenge": "utter_bot_challenge"}
 
 
 class ActionAnswer(Action):
@@ -29,6 +30,9 @@ class ActionAnswer(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
         item_id = _chosen_item(tracker, intent, text)
+        if item_id is None and text.startswith("/") and intent in OWN_REPLY:  # a command or button: /start, /help
+            dispatcher.utter_message(response=OWN_REPLY[intent])
+            return []
         if item_id is not None:
             reply = book.reply(item_id, language)
         else:

@@ -40,8 +40,15 @@ logger = logging.getLogger(__name__)
 NONE = "__none__"
 NLU_DIR = ROOT / "nlu_data" / "nlu"
 CACHE_DIR = ROOT / "models"
-# Intents whose messages the selector looks at. Other intents (greetings, referrals, crisis...) keep their own reply.
-SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | {"out_of_scope", "nlu_fallback", "help", "hotline_numbers"}
+# Intents with a small reply of their own (thanks, goodbye, yes or no, "are you a program?"). Rasa reads a few
+# knowledge questions as one of them ("...do people really die on those boats? is it true?" as bot_challenge): such a
+# message gets the item instead when the selector answers it plainly, else its own reply; never a hedged guess, and
+# never for a button's payload. Not greet: the first message and /start keep a rule and a response of their own, so
+# that they are answered even while the action server restarts.
+CHAT_INTENTS = frozenset({"goodbye", "thank", "affirm", "deny", "bot_challenge"})
+# Intents whose messages the selector looks at. Other intents (referrals, crisis, a request for a person...) keep
+# their own reply; FLOW_INTENTS below may add an item's short answer after it.
+SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | {"out_of_scope", "nlu_fallback", "help", "hotline_numbers"} | CHAT_INTENTS
 # Not knowledge questions: these intents' training messages teach the NONE class. Not find_social_protection: "where
 # do I apply for the widow allowance?" is a service search that a scheme item also answers (its short answer comes
 # before the search), so its messages must not teach the selector that no item fits (held-out right items

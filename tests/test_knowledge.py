@@ -100,6 +100,25 @@ def test_a_flow_of_its_own_gets_an_item_only_when_the_selector_is_plainly_sure(s
     assert selector.also_answers(kb, "they demand dowry and beat me", "emergency") is None
 
 
+def test_small_talk_gives_way_to_an_item_only_when_the_selector_is_plainly_sure(small, monkeypatch) -> None:
+    """A question Rasa reads as "are you a bot?", thanks or yes/no gets the item the selector answers plainly;
+    with a smaller lead it keeps its own reply (never a hedged guess), and a greeting always keeps its own."""
+    from knowledge import selector as sel
+    from knowledge.evaluate import ROUTED, reply_of
+
+    kb, selector = small
+    def lead(margin: float) -> None:
+        monkeypatch.setattr(selector, "rank", lambda text: [("dowry_law", 1.0), ("birth_reg", 1.0 - margin), (NONE, -1.0)])
+
+    lead(sel.MARGIN)
+    for intent in ("bot_challenge", "thank", "affirm", "deny", "goodbye"):
+        assert reply_of(selector, kb, intent, "is dowry illegal, is that true?")[:3] == ("dowry_law", [], False)
+    assert reply_of(selector, kb, "greet", "hello, is dowry illegal?")[0] == f"{ROUTED}greet"
+    lead((sel.MARGIN + sel.HEDGE_MARGIN) / 2)
+    assert reply_of(selector, kb, "bot_challenge", "is dowry illegal, is that true?")[0] == f"{ROUTED}bot_challenge"
+    assert not sel.CHAT_INTENTS & set(sel.FLOW_INTENTS) and "greet" not in sel.CHAT_INTENTS
+
+
 def test_the_flows_that_can_carry_an_answer_are_the_emergency_reply_and_every_service_search() -> None:
     from actions.referrals import CATEGORY_INTENTS
     from knowledge.selector import FLOW_INTENTS
@@ -125,10 +144,10 @@ def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
     kb, selector = small
     questions = [("en", "is it a crime to ask for dowry?", "dowry_law"),       # right, plain
                  ("en", "where do I register a birth", "dowry_law"),           # wrong item
-                 ("bn", "is dowry illegal here", "dowry_law"),                # routed: Rasa read a greeting
+                 ("bn", "is dowry illegal here", "dowry_law"),                # routed: Rasa read a request for a person
                  ("bn", "hello there", "birth_reg"),                          # not sure
                  ("banglish", "is taking dowry a crime", "dowry_law")]        # the emergency reply, then the item
-    intents = ["child_marriage_law", "legal_aid_info", "greet", "out_of_scope", "emergency"]
+    intents = ["child_marriage_law", "legal_aid_info", "request_human", "out_of_scope", "emergency"]
     result = evaluate(selector, kb, questions, intents, [("en", "hello there"), ("bn", "thanks a lot")],
                       ["out_of_scope", "thank"])
     en, bn, overall = (result["per_form"][f] for f in ("en", "bn", "overall"))
@@ -357,6 +376,17 @@ def test_a_question_no_item_answers_gets_not_sure_with_helplines_never_another_a
     assert "999" in texts(replies)
     if any(b["payload"].startswith('/') and '{"item"' in b["payload"] for r in replies for b in r.get("buttons", [])):
         assert "1098" in texts(replies) and "109" in texts(replies)  # "not sure": closest items and the helplines
+
+
+def test_a_question_read_as_small_talk_gets_its_item_and_small_talk_keeps_its_reply(rasa_stack: RasaStack) -> None:
+    """"..., is that true?" reads as "are you a bot?" to Rasa; the selector is plainly sure of the item, so the
+    item answers. A real "are you a robot?" still gets the plain statement that this is a program."""
+    replies = rasa_stack.send(uuid.uuid4().hex, "boat e kore malaysia gele naki manush mara jay, eta ki sotti?")
+    assert answered_item(replies, "bn") == "risk_rohingya_boat", texts(replies)[:300]
+    sender = uuid.uuid4().hex
+    rasa_stack.send(sender, "hello")  # English from here on
+    assert "automated assistant (a computer program)" in texts(rasa_stack.send(sender, "are you a robot?"))
+    assert "/help" in {b["payload"] for r in rasa_stack.send(sender, "/greet") for b in r.get("buttons", [])}
 
 
 def test_crisis_still_comes_first_for_a_knowledge_topic(rasa_stack: RasaStack) -> None:
