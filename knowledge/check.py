@@ -140,8 +140,12 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today:
     return out
 
 
-def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> list[str]:
-    """The question set's problems: unknown items, and questions that are (near-)copies of training examples."""
+def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path, readable: Optional[bool] = None) -> list[str]:
+    """The question set's problems: unknown items, and questions that are (near-)copies of training examples.
+    Only the development set's texts are printed (``readable``); the held-out and margins questions are named by their
+    place in the file (item, form, number), so that fixing a problem does not mean reading the set. The training
+    example to reword is always printed."""
+    readable = held_out_dir == QUESTION_SETS["dev"] if readable is None else readable
     out, held = [], []
     for path in sorted(held_out_dir.glob("*.yml")):
         path_name = f"{held_out_dir.parent.name}/{held_out_dir.name}/{path.name}"
@@ -151,22 +155,27 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path) -> 
             if entry.get("id") not in kb.items:
                 out.append(f"{path_name}: held-out questions for unknown item {entry.get('id')!r}")
             for form in FORMS:
-                out += [f"{path_name} {entry.get('id')}: held-out {text!r} is also a training example"
-                        for text in entry.get(form) or [] if canonical(text) in trained]
-                held += [(f"{path_name} {entry.get('id')}: held-out", text) for text in entry.get(form) or []]
-                asked.update(entry.get(form) or [])
-        for text, ids in judged_also(data).items():
+                for number, text in enumerate(entry.get(form) or [], start=1):
+                    label = repr(text) if readable else f"{form} question {number}"
+                    if canonical(text) in trained:
+                        out.append(f"{path_name} {entry.get('id')}: held-out {label} is also a training example")
+                    held.append((f"{path_name} {entry.get('id')}: held-out {label}", text))
+                    asked.add(text)
+        for number, (text, ids) in enumerate(judged_also(data).items(), start=1):
+            label = repr(text) if readable else f"entry {number}"
             if text not in asked:
-                out.append(f"{path_name}: also: {text!r} is none of the file's questions")
-            out += [f"{path_name}: also: {text!r}: no item {i!r}" for i in ids or [] if i not in kb.items]
+                out.append(f"{path_name}: also: {label} is none of the file's questions")
+            out += [f"{path_name}: also: {label}: no item {i!r}" for i in ids or [] if i not in kb.items]
         for form, texts in (data.get("out_of_scope") or {}).items():
-            out += [f"{path_name}: out-of-scope {text!r} is a training example" for text in texts or []
-                    if canonical(text) in trained]
-            held += [(f"{path_name}: out-of-scope", text) for text in texts or []]
+            for number, text in enumerate(texts or [], start=1):
+                label = repr(text) if readable else f"{form} question {number}"
+                if canonical(text) in trained:
+                    out.append(f"{path_name}: out-of-scope {label} is a training example")
+                held.append((f"{path_name}: out-of-scope {label}", text))
     held = [(where, text) for where, text in held if canonical(text) not in trained]  # reported above
-    out += [f"{where} {text!r} is a near-copy of the training example {example!r} ({trained[canonical(example)]}, "
+    out += [f"{where} is a near-copy of the training example {example!r} ({trained[canonical(example)]}, "
             f"similarity {score:.2f}): reword or delete the training example"
-            for (where, text), example, score in near_copies(held, list(trained))]
+            for (where, _), example, score in near_copies(held, list(trained))]
     return out
 
 

@@ -202,8 +202,30 @@ def test_a_question_another_item_also_answers_counts_as_answered_by_it(small, tm
     result = evaluate(selector, kb, questions, [None, None], [], [])
     overall = result["per_form"]["overall"]
     assert (overall["right"], overall["right_as_labelled"], overall["top1"], overall["wrong_plain"]) == (1.0, 0.5, 1.0, 0.0)
-    problems = "\n".join(_held_out_problems(kb, {}, tmp_path))
+    problems = "\n".join(_held_out_problems(kb, {}, tmp_path, readable=True))
     assert "'no such question' is none of the file's questions" in problems and "no item 'no_such_item'" in problems
+
+
+def test_the_content_check_names_an_unread_sets_questions_by_place_never_by_text(small, tmp_path: Path) -> None:
+    """Fixing a copy of a held-out or margins question must not mean reading it: the problem names the file, item,
+    form and number, and prints only the training example to reword."""
+    from knowledge.check import _held_out_problems
+    from safety.text import canonical
+
+    kb, _ = small
+    (tmp_path / "small.yml").write_text(
+        'topic: small\nheldout:\n  - id: dowry_law\n    en: ["is dowry a crime", "is asking for dowry a crime in bangladesh"]\n'
+        'out_of_scope:\n  en: ["what does a passport cost"]\nalso:\n  "no such question": [birth_reg]\n', encoding="utf-8")
+    trained = {canonical(t): "dowry_law" for t in ("is dowry a crime", "is asking for dowry a crime in bangladesh?")}
+    trained[canonical("what does a passport cost")] = "not_answered.yml"
+    problems = _held_out_problems(kb, trained, tmp_path)
+    assert "small.yml dowry_law: held-out en question 1 is also a training example" in problems[0]
+    assert "out-of-scope en question 1 is a training example" in "\n".join(problems)
+    assert "also: entry 1 is none of the file's questions" in "\n".join(problems)
+    near = [p for p in problems if "near-copy" in p]
+    assert near and "held-out en question 2 is a near-copy of the training example" in near[0]
+    shown = "\n".join(problems).replace("'is asking for dowry a crime in bangladesh?'", "")
+    assert not any(text in shown for text in ("is dowry a crime", "is asking for dowry", "passport", "no such question"))
 
 
 @pytest.mark.parametrize("question_set", ["test", "margins"])
