@@ -13,10 +13,11 @@ from knowledge.selector import answer_selector
 
 answer_selector()  # load (or fit) at action-server start, not on a child's first question
 
-# When the selector finds no item for these intents, they keep their own reply (a greeting or "are you a bot?":
-# only a plain answer replaces it, knowledge.selector.CHAT_INTENTS).
+# When the selector finds no item for these intents, they keep their own reply (for small talk such as thanks or
+# "are you a bot?", only a plain answer replaces it: knowledge.selector.CHAT_INTENTS).
 OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
-             "hotline_numbers": "utter_hotlines", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm", "deny": "utter_deny", "bot_challenge": "utter_bot_challenge"}
+             "hotline_numbers": "utter_hotlines", "goodbye": "utter_goodbye", "thank": "utter_thank",
+             "affirm": "utter_affirm", "deny": "utter_deny", "bot_challenge": "utter_bot_challenge"}
 
 
 class ActionAnswer(Action):

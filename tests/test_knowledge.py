@@ -119,6 +119,22 @@ def test_small_talk_gives_way_to_an_item_only_when_the_selector_is_plainly_sure(
     assert not sel.CHAT_INTENTS & set(sel.FLOW_INTENTS) and "greet" not in sel.CHAT_INTENTS
 
 
+def test_every_small_talk_intent_reaches_the_selector_and_keeps_its_own_reply() -> None:
+    """The rules send each of CHAT_INTENTS to action_answer, which falls back to the intent's own response."""
+    import yaml
+
+    from actions.knowledge import OWN_REPLY
+    from knowledge.selector import CHAT_INTENTS
+    from tools.model import ROOT
+
+    rules = yaml.safe_load((ROOT / "nlu_data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    first_action = {rule["steps"][0]["intent"]: rule["steps"][1]["action"] for rule in rules
+                    if len(rule["steps"]) == 2 and "intent" in rule["steps"][0]}
+    assert {intent: first_action.get(intent) for intent in CHAT_INTENTS} == dict.fromkeys(CHAT_INTENTS, "action_answer")
+    assert {intent: OWN_REPLY.get(intent) for intent in CHAT_INTENTS} == {i: f"utter_{i}" for i in CHAT_INTENTS}
+    assert first_action["greet"] == "utter_greet"
+
+
 def test_the_flows_that_can_carry_an_answer_are_the_emergency_reply_and_every_service_search() -> None:
     from actions.referrals import CATEGORY_INTENTS
     from knowledge.selector import FLOW_INTENTS
