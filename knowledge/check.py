@@ -146,6 +146,10 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path, rea
     place in the file (item, form, number), so that fixing a problem does not mean reading the set. The training
     example to reword is always printed."""
     readable = held_out_dir == QUESTION_SETS["dev"] if readable is None else readable
+
+    def shown(text: str, place: str) -> str:
+        return repr(text) if readable else place
+
     out, held = [], []
     for path in sorted(held_out_dir.glob("*.yml")):
         path_name = f"{held_out_dir.parent.name}/{held_out_dir.name}/{path.name}"
@@ -156,19 +160,19 @@ def _held_out_problems(kb: KnowledgeBase, trained: dict, held_out_dir: Path, rea
                 out.append(f"{path_name}: held-out questions for unknown item {entry.get('id')!r}")
             for form in FORMS:
                 for number, text in enumerate(entry.get(form) or [], start=1):
-                    label = repr(text) if readable else f"{form} question {number}"
+                    label = shown(text, f"{form} question {number}")
                     if canonical(text) in trained:
                         out.append(f"{path_name} {entry.get('id')}: held-out {label} is also a training example")
                     held.append((f"{path_name} {entry.get('id')}: held-out {label}", text))
                     asked.add(text)
         for number, (text, ids) in enumerate(judged_also(data).items(), start=1):
-            label = repr(text) if readable else f"entry {number}"
+            label = shown(text, f"entry {number}")
             if text not in asked:
                 out.append(f"{path_name}: also: {label} is none of the file's questions")
             out += [f"{path_name}: also: {label}: no item {i!r}" for i in ids or [] if i not in kb.items]
         for form, texts in (data.get("out_of_scope") or {}).items():
             for number, text in enumerate(texts or [], start=1):
-                label = repr(text) if readable else f"{form} question {number}"
+                label = shown(text, f"{form} question {number}")
                 if canonical(text) in trained:
                     out.append(f"{path_name}: out-of-scope {label} is a training example")
                 held.append((f"{path_name}: out-of-scope {label}", text))
