@@ -88,7 +88,7 @@ class AnswerBook:
         shown = "; ".join(s.title for s in item.sources[:SOURCES_SHOWN])
         more = len(item.sources) - SOURCES_SHOWN
         if more > 0:
-            shown += self.t("more_sources", lang, count=str(more).translate(TO_BANGLA_DIGITS) if lang == "bn" else more)
+            shown += " " + self.t("more_sources", lang, count=str(more).translate(TO_BANGLA_DIGITS) if lang == "bn" else more)
         return self.t("sources", lang, sources=shown)
 
     def not_sure(self, choice: Choice, language: Optional[str]) -> Reply:
