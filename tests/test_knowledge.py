@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from actions.answer_book import answer_book, item_payload
+from contract.text import TO_BANGLA_DIGITS
 from knowledge.kb import KnowledgeBase, knowledge_base
 from knowledge.selector import NONE, AnswerSelector
 from tests.stack import RasaStack
@@ -150,6 +151,14 @@ def test_the_short_answer_after_another_flow_names_its_source_and_opens_the_whol
         assert reply.text.startswith(book.t("also_helps", lang)) and item.short[lang] in reply.text
         assert book.source_line(item, lang) in reply.text
         assert reply.buttons == [{"title": item.question[lang], "payload": item_payload(item)}]
+
+
+def test_the_source_line_names_the_first_sources_and_counts_the_rest_as_words_apart() -> None:
+    book = answer_book()
+    item = next(i for i in book.kb.items.values() if len(i.sources) > 3)
+    more = len(item.sources) - 2
+    assert book.source_line(item, "en").endswith(f"{item.sources[1].title} and {more} more")
+    assert book.source_line(item, "bn").endswith(f"{item.sources[1].title} আর আরও {str(more).translate(TO_BANGLA_DIGITS)}টি")
 
 
 def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
@@ -367,6 +376,11 @@ QUESTIONS = [
     ("en", "what government allowances can poor families get", "social_protection_info"),
     ("bn", "গর্ভবতী মায়ের ভাতা কীভাবে পাবো", "sp_mcbp_who"),
     ("banglish", "protibondhi vata kivabe pabo", "sp_disability_allowance"),
+    # Questions that got another item's answer or "not sure" until their items were added (2026-12-06).
+    ("bn", "শিশু ধর্ষণের সাজা কী আইনে?", "rr_rape_law"),
+    ("en", "is a teacher allowed to hit students with a cane?", "ev_school_punishment"),
+    ("banglish", "class er chele ra amake niye moja kore, ki korbo", "ev_school_bullying"),
+    ("en", "what fine does someone pay for employing a child?", "ev_child_labour_penalty"),
 ]
 
 
