@@ -450,12 +450,13 @@ WHAT_CHANGED = (
     "later still: four items for questions that got another item's answer or 'not sure' (the punishment for rape and "
     "sexual abuse, from the Women and Children Repression Prevention Act 2000 as amended in 2025; a teacher beating "
     "students; bullying at school; the punishment for child labour, from the Labour Act as amended in November 2025), "
-    "each with 72 example questions per form, and 4 held-out, 2 margins and 1 development question per form written "
-    "by writers who read only the items. On the 1728 earlier held-out questions, judged: right item 0.803 -> 0.808, "
-    "plain wrong 0.029 -> 0.027, out-of-scope figures unchanged; the new items' 48 held-out questions: top-1 0.958, "
-    "right 0.875, no plain wrong answer. Development set (earlier 432 questions) 0.889 -> 0.882, margins (843) 0.896 "
-    "-> 0.891: two development questions now get a new item (a teacher reporting a pupil made to break stones, a "
-    "question about child victims' rules at the police and the court)."
+    "each with about 70 example questions per form, and 4 held-out, 2 margins and 1 development question per form "
+    "written by writers who read only the items; the concept lexicon learnt 'raping' and a bullying concept (English "
+    "'what is the punishment for raping a child?' had got the child labour item, hedged). On the 1728 earlier held-out "
+    "questions, judged: right item 0.803 -> 0.808, plain wrong 0.029 -> 0.027, out-of-scope figures unchanged; the "
+    "new items' 48 held-out questions: top-1 0.958, right 0.896, no plain wrong answer. Development set (earlier 432 "
+    "questions) 0.889 -> 0.882, margins (843) 0.896 -> 0.892: two development questions now get a new item (a teacher "
+    "reporting a pupil made to break stones, a question about child victims' rules at the police and the court)."
 )
 
 
