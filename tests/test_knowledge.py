@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.answer_book import answer_book, item_payload
+from actions.answer_book import SOURCES_SHOWN, answer_book, item_payload
 from contract.text import TO_BANGLA_DIGITS
 from knowledge.kb import KnowledgeBase, knowledge_base
 from knowledge.selector import NONE, AnswerSelector
@@ -155,10 +155,10 @@ def test_the_short_answer_after_another_flow_names_its_source_and_opens_the_whol
 
 def test_the_source_line_names_the_first_sources_and_counts_the_rest_as_words_apart() -> None:
     book = answer_book()
-    item = next(i for i in book.kb.items.values() if len(i.sources) > 3)
-    more = len(item.sources) - 2
-    assert book.source_line(item, "en").endswith(f"{item.sources[1].title} and {more} more")
-    assert book.source_line(item, "bn").endswith(f"{item.sources[1].title} আর আরও {str(more).translate(TO_BANGLA_DIGITS)}টি")
+    item = next(i for i in book.kb.items.values() if len(i.sources) > SOURCES_SHOWN + 1)
+    last_shown, more = item.sources[SOURCES_SHOWN - 1].title, len(item.sources) - SOURCES_SHOWN
+    assert book.source_line(item, "en").endswith(f"{last_shown} and {more} more")
+    assert book.source_line(item, "bn").endswith(f"{last_shown} আর আরও {str(more).translate(TO_BANGLA_DIGITS)}টি")
 
 
 def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
