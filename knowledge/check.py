@@ -31,7 +31,6 @@ MAX_HELPLINES = 2
 MAX_RELATED = 3
 _AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|tk)|\d{1,3}(?:,\d{3})+", re.IGNORECASE)
 _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
-_BANGLA_DIGIT = re.compile(r"[০-৯]")
 # A training question this similar to a held-out one is a near-copy: the larger of the cosine of their folded
 # character 3-5-grams and difflib's ratio on the folded words. At 0.9 it catches a word swapped or dropped
 # ("how to register a death" / "how do i register a death"); paraphrases score lower.
@@ -110,7 +109,7 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today:
             numbers = phone_like_numbers(part)
             if numbers - showable:
                 out.append(f"answer.{lang}: number(s) {sorted(numbers - showable)} not verified and current")
-            elif numbers and _BANGLA_DIGIT.search(part) and any(n in part.translate(BANGLA_DIGITS) for n in numbers):
+            elif phone_like_numbers(re.sub(r"[0-9]", "x", part)):  # a number written in Bangla digits
                 out.append(f"answer.{lang}: phone numbers must be in 0-9 digits, Bangla digits cannot be tapped")
     if len(item.helplines) > MAX_HELPLINES:
         out.append(f"more than {MAX_HELPLINES} helplines")

@@ -381,6 +381,9 @@ QUESTIONS = [
     ("en", "is a teacher allowed to hit students with a cane?", "ev_school_punishment"),
     ("banglish", "class er chele ra amake niye moja kore, ki korbo", "ev_school_bullying"),
     ("en", "what fine does someone pay for employing a child?", "ev_child_labour_penalty"),
+    ("bn", "দালাল বিদেশ পাঠাবে বলে টাকা নিয়ে পালিয়েছে, এখন কী করব?", "lure_cheated_money"),
+    ("banglish", "saudi jaite sorkar koto taka khoroch thik kore diyeche", "lure_migration_cost"),
+    ("en", "how can i tell if someone's touch is not okay?", "ev_good_touch"),
 ]
 
 
