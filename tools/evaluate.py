@@ -456,7 +456,18 @@ WHAT_CHANGED = (
     "questions, judged: right item 0.803 -> 0.808, plain wrong 0.029 -> 0.027, out-of-scope figures unchanged; the "
     "new items' 48 held-out questions: top-1 0.958, right 0.896, no plain wrong answer. Development set (earlier 432 "
     "questions) 0.889 -> 0.882, margins (843) 0.896 -> 0.892: two development questions now get a new item (a teacher "
-    "reporting a pupil made to break stones, a question about child victims' rules at the police and the court)."
+    "reporting a pupil made to break stones, a question about child victims' rules at the police and the court). "
+    "(12) 2026-12-06, last: three items for questions that got 'not sure' or another item's answer (a dalal or agency "
+    "took the money: complaints to BMET or a DEMO and cases under the 2013 migration law; the government's migration "
+    "cost ceilings; good touch and bad touch), each with about 75 example questions per form and 4 held-out, 2 margins "
+    "and 1 development question per form by writers who read only the items; a judge, who saw no output of the "
+    "selector, found that the new complaint item also answers one held-out lure_no_receipt question in its three "
+    "forms; 63 contrasting examples for lure_no_receipt (paying without a receipt before any money is lost); 'age of "
+    "consent' examples for rr_rape_law. Held-out, judged: the earlier 1776 questions 0.811 -> 0.809 (6 "
+    "questions gained and 10 lost, one each of 15 items: single questions near the margins move when the selector is "
+    "refitted with new classes; before the contrasting examples four lure_no_receipt questions had gone to 'not sure'), the new items' 36: top-1 1.000, right "
+    "0.944, no plain wrong answer; all 1812: right 0.811, plain wrong 0.026; out of scope: one more plain answer (of "
+    "144). Development set (earlier 444) 0.882 -> 0.883, margins (earlier 867) 0.894 unchanged."
 )
 
 
