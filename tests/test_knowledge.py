@@ -384,6 +384,7 @@ QUESTIONS = [
     ("bn", "দালাল বিদেশ পাঠাবে বলে টাকা নিয়ে পালিয়েছে, এখন কী করব?", "lure_cheated_money"),
     ("banglish", "saudi jaite sorkar koto taka khoroch thik kore diyeche", "lure_migration_cost"),
     ("en", "how can i tell if someone's touch is not okay?", "ev_good_touch"),
+    ("bn", "আমার বোন কুয়েতে কাজ করতে গেছে, মার্চের পর থেকে কেউ ওর কোনো খবর পাচ্ছে না", "lure_abroad_no_contact"),
 ]
 
 
