@@ -158,7 +158,6 @@ def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
         assert expected in problems, expected
 
 
-
 @pytest.mark.parametrize("bn_short, flagged", [
     ("১০৯৮-এ ফোন করো।", True),                                    # a helpline in Bangla digits cannot be tapped
     ("999-এ ফোন করো। ২০২৩ সালে ৩ মাসে ২ থেকে ৭ বছর।", False),     # Bangla digits elsewhere in the text are fine
@@ -172,6 +171,7 @@ def test_the_content_check_wants_phone_numbers_in_digits_that_can_be_tapped(tmp_
                                     encoding="utf-8")
     problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
     assert ("Bangla digits cannot be tapped" in problems) is flagged, problems
+
 
 def all_text_files() -> list[Path]:
     return [p for d in ("nlu_data", "content", "safety", "nlu_components", "bot") for p in (ROOT / d).rglob("*.yml")] + \
