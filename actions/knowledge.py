@@ -13,8 +13,8 @@ from knowledge.selector import answer_selector
 
 answer_selector()  # load (or fit) at action-server start, not on a child's first question
 
-# When the selector finds no item for these intents, they keep their own reply (for small talk such as thanks or
-# "are you a bot?", only a plain answer replaces it: knowledge.selector.CHAT_INTENTS).
+# The own replies of knowledge.selector.OWN_REPLY_INTENTS: kept when the selector finds no item (see
+# AnswerSelector.keeps_own_reply; for small talk such as thanks or "are you a bot?", only a plain answer replaces it).
 OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
              "hotline_numbers": "utter_hotlines", "goodbye": "utter_goodbye", "thank": "utter_thank",
              "affirm": "utter_affirm", "deny": "utter_deny", "bot_challenge": "utter_bot_challenge"}
@@ -42,7 +42,7 @@ class ActionAnswer(Action):
                 reply = book.hedged(choice, language)
             elif choice.answered:
                 reply = book.reply(choice.item.id, language)
-            elif intent in OWN_REPLY:
+            elif answer_selector().keeps_own_reply(choice, intent):
                 dispatcher.utter_message(response=OWN_REPLY[intent])
                 return []
             else:

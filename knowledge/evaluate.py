@@ -52,6 +52,8 @@ def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> t
     choice = selector.choose(kb, text, intent)
     if choice.answered:
         return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged, False
+    if selector.keeps_own_reply(choice, intent):  # the hotline list, the menu, "I can only help with...": no buttons
+        return f"{ROUTED}{intent}", [], False, False
     return NOT_SURE, [item.id for item in choice.candidates], False, False
 
 

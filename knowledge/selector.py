@@ -46,9 +46,15 @@ CACHE_DIR = ROOT / "models"
 # never for a button's payload. Not greet: the first message and /start keep a rule and a response of their own, so
 # that they are answered even while the action server restarts.
 CHAT_INTENTS = frozenset({"goodbye", "thank", "affirm", "deny", "bot_challenge"})
+# Intents with a reply of their own (actions/knowledge.py OWN_REPLY: the hotline list, the menu, "I can only help
+# with...", small talk) that the selector may replace with an item. When no item fits, they keep it (see
+# `keeps_own_reply`), except that a message read as out of scope or not understood gets "not sure" with the closest
+# items as buttons when there are close items: it was more likely a question the examples missed than chat.
+OWN_REPLY_INTENTS = frozenset({"out_of_scope", "nlu_fallback", "help", "hotline_numbers"}) | CHAT_INTENTS
+OFFER_OVER_OWN_REPLY = frozenset({"out_of_scope", "nlu_fallback"})
 # Intents whose messages the selector looks at. Other intents (referrals, crisis, a request for a person...) keep
 # their own reply; FLOW_INTENTS below may add an item's short answer after it.
-SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | {"out_of_scope", "nlu_fallback", "help", "hotline_numbers"} | CHAT_INTENTS
+SELECTABLE_INTENTS = frozenset(KNOWLEDGE_INTENTS) | OWN_REPLY_INTENTS
 # Not knowledge questions: these intents' training messages teach the NONE class. Not find_social_protection: "where
 # do I apply for the widow allowance?" is a service search that a scheme item also answers (its short answer comes
 # before the search), so its messages must not teach the selector that no item fits (held-out right items
@@ -154,6 +160,12 @@ class AnswerSelector:
         if top in kb.items and margin >= HEDGE_MARGIN and intent in KNOWLEDGE_INTENTS:
             return Choice(kb.items[top], candidates, margin, hedged=True)
         return Choice(None, candidates, margin)
+
+    @staticmethod
+    def keeps_own_reply(choice: Choice, intent: Optional[str]) -> bool:
+        """When no item was chosen: whether the intent's own reply stands (the hotline list, the menu, "I can only
+        help with...") rather than "not sure" with the closest items as buttons."""
+        return intent in OWN_REPLY_INTENTS and not (intent in OFFER_OVER_OWN_REPLY and choice.candidates)
 
     def also_answers(self, kb: KnowledgeBase, text: str, intent: Optional[str]) -> Optional[Item]:
         """The item that answers a message whose intent has its own flow (FLOW_INTENTS), or None: only a

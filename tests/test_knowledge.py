@@ -120,6 +120,37 @@ def test_small_talk_gives_way_to_an_item_only_when_the_selector_is_plainly_sure(
     assert not sel.CHAT_INTENTS & set(sel.FLOW_INTENTS) and "greet" not in sel.CHAT_INTENTS
 
 
+def test_without_an_item_the_hotline_list_and_the_menu_stand_but_a_misread_question_gets_its_closest_items(
+        small, monkeypatch) -> None:
+    """No item fits: "helpline numbers" keeps the hotline list and "help" the menu (no buttons of items in the
+    evaluation either); a message read as out of scope or not understood gets "not sure" with the closest items
+    when there are some, else its own reply ("I can only help with...")."""
+    from knowledge import selector as sel
+    from knowledge.evaluate import NOT_SURE, ROUTED, reply_of
+
+    kb, selector = small
+    monkeypatch.setattr(selector, "rank", lambda text: [("dowry_law", 1.0), ("birth_reg", 0.98), (NONE, -1.0)])
+    for intent in ("hotline_numbers", "help"):
+        assert reply_of(selector, kb, intent, "q") == (f"{ROUTED}{intent}", [], False, False)
+    for intent in ("out_of_scope", "nlu_fallback"):
+        assert reply_of(selector, kb, intent, "q") == (NOT_SURE, ["dowry_law", "birth_reg"], False, False)
+    monkeypatch.setattr(selector, "rank", lambda text: [(NONE, 2.0), ("dowry_law", -1.0), ("birth_reg", -1.2)])
+    assert reply_of(selector, kb, "out_of_scope", "q")[0] == f"{ROUTED}out_of_scope"
+    assert reply_of(selector, kb, "child_marriage_law", "q") == (NOT_SURE, [], False, False)
+    assert sel.OFFER_OVER_OWN_REPLY < sel.OWN_REPLY_INTENTS
+
+
+def test_every_intent_with_its_own_reply_has_a_response_to_fall_back_on() -> None:
+    import yaml
+
+    from actions.knowledge import OWN_REPLY
+    from knowledge.selector import OWN_REPLY_INTENTS
+    from tools.model import ROOT
+
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    assert set(OWN_REPLY) == OWN_REPLY_INTENTS and set(OWN_REPLY.values()) <= set(responses)
+
+
 def test_every_small_talk_intent_reaches_the_selector_and_keeps_its_own_reply() -> None:
     """The rules send each of CHAT_INTENTS to action_answer, which falls back to the intent's own response."""
     import yaml
@@ -170,9 +201,9 @@ def test_the_selector_evaluation_counts_each_outcome_per_form(small) -> None:
     questions = [("en", "is it a crime to ask for dowry?", "dowry_law"),       # right, plain
                  ("en", "where do I register a birth", "dowry_law"),           # wrong item
                  ("bn", "is dowry illegal here", "dowry_law"),                # routed: Rasa read a request for a person
-                 ("bn", "hello there", "birth_reg"),                          # not sure
+                 ("bn", "hello there", "birth_reg"),                          # not sure (Rasa read a knowledge intent)
                  ("banglish", "is taking dowry a crime", "dowry_law")]        # the emergency reply, then the item
-    intents = ["child_marriage_law", "legal_aid_info", "request_human", "out_of_scope", "emergency"]
+    intents = ["child_marriage_law", "legal_aid_info", "request_human", "legal_aid_info", "emergency"]
     result = evaluate(selector, kb, questions, intents, [("en", "hello there"), ("bn", "thanks a lot")],
                       ["out_of_scope", "thank"])
     en, bn, overall = (result["per_form"][f] for f in ("en", "bn", "overall"))
