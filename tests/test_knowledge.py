@@ -416,6 +416,9 @@ QUESTIONS = [
     ("banglish", "saudi jaite sorkar koto taka khoroch thik kore diyeche", "lure_migration_cost"),
     ("en", "how can i tell if someone's touch is not okay?", "ev_good_touch"),
     ("bn", "আমার বোন কুয়েতে কাজ করতে গেছে, মার্চের পর থেকে কেউ ওর কোনো খবর পাচ্ছে না", "lure_abroad_no_contact"),
+    ("en", "my 16 year old brother was caught in a fight case, can the court send him to prison?", "rr_child_in_conflict"),
+    ("banglish", "pothoshishu der jonno sorkari kono home ache", "sp_street_children"),
+    ("bn", "এসিড মারলে কী সাজা হয়", "ev_acid_attack"),
 ]
 
 
