@@ -419,6 +419,9 @@ QUESTIONS = [
     ("en", "my 16 year old brother was caught in a fight case, can the court send him to prison?", "rr_child_in_conflict"),
     ("banglish", "pothoshishu der jonno sorkari kono home ache", "sp_street_children"),
     ("bn", "এসিড মারলে কী সাজা হয়", "ev_acid_attack"),
+    ("banglish", "hijra der jonno ki kono sorkari vata ache", "sp_hijra_allowance"),
+    ("en", "someone opened a fake facebook id with my photos, what should i do", "risk_fake_account"),
+    ("en", "my husband works in qatar and the company has not paid him for 4 months", "lure_unpaid_wages_abroad"),
 ]
 
 
