@@ -9,12 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import referrals
 from actions.answer_book import ITEM_ENTITY, answer_book, book_language
 from knowledge.kb import KNOWLEDGE_INTENTS
-from knowledge.selector import answer_selector
+from knowledge.selector import answer_selector, keeps_own_reply
 
 answer_selector()  # load (or fit) at action-server start, not on a child's first question
 
 # The own replies of knowledge.selector.OWN_REPLY_INTENTS: kept when the selector finds no item (see
-# AnswerSelector.keeps_own_reply; for small talk such as thanks or "are you a bot?", only a plain answer replaces it).
+# knowledge.selector.keeps_own_reply; for small talk such as thanks or "are you a bot?", only a plain answer replaces it).
 OWN_REPLY = {"out_of_scope": "utter_out_of_scope", "help": "utter_help", "nlu_fallback": "utter_default",
              "hotline_numbers": "utter_hotlines", "goodbye": "utter_goodbye", "thank": "utter_thank",
              "affirm": "utter_affirm", "deny": "utter_deny", "bot_challenge": "utter_bot_challenge"}
@@ -42,7 +42,7 @@ class ActionAnswer(Action):
                 reply = book.hedged(choice, language)
             elif choice.answered:
                 reply = book.reply(choice.item.id, language)
-            elif answer_selector().keeps_own_reply(choice, intent):
+            elif keeps_own_reply(choice, intent):
                 dispatcher.utter_message(response=OWN_REPLY[intent])
                 return []
             else:

@@ -41,7 +41,7 @@ def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> t
     the answer was hedged, and whether the item's short answer followed another flow's reply (the emergency
     numbers, a service search: FLOW_INTENTS). The same decisions as actions/knowledge.py and
     actions/referrals.about_service."""
-    from knowledge.selector import CHAT_INTENTS, SELECTABLE_INTENTS
+    from knowledge.selector import CHAT_INTENTS, SELECTABLE_INTENTS, keeps_own_reply
 
     if intent in CHAT_INTENTS:  # its own small reply, unless an item answers plainly
         choice = selector.choose(kb, text, intent)
@@ -52,7 +52,7 @@ def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> t
     choice = selector.choose(kb, text, intent)
     if choice.answered:
         return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged, False
-    if selector.keeps_own_reply(choice, intent):  # the hotline list, the menu, "I can only help with...": no buttons
+    if keeps_own_reply(choice, intent):  # the hotline list, the menu, "I can only help with...": no buttons
         return f"{ROUTED}{intent}", [], False, False
     return NOT_SURE, [item.id for item in choice.candidates], False, False
 

@@ -105,6 +105,12 @@ class Choice:
         return self.item is not None
 
 
+def keeps_own_reply(choice: Choice, intent: Optional[str]) -> bool:
+    """When no item was chosen: whether the intent's own reply stands (the hotline list, the menu, "I can only help
+    with...") rather than "not sure" with the closest items as buttons."""
+    return intent in OWN_REPLY_INTENTS and not (intent in OFFER_OVER_OWN_REPLY and choice.candidates)
+
+
 def none_examples(nlu_dir: Path = NLU_DIR) -> list[str]:
     """Training messages of the intents that are not knowledge questions."""
     return [_ENTITY.sub(lambda m: m.group(1) or m.group(2), line.strip())
@@ -160,12 +166,6 @@ class AnswerSelector:
         if top in kb.items and margin >= HEDGE_MARGIN and intent in KNOWLEDGE_INTENTS:
             return Choice(kb.items[top], candidates, margin, hedged=True)
         return Choice(None, candidates, margin)
-
-    @staticmethod
-    def keeps_own_reply(choice: Choice, intent: Optional[str]) -> bool:
-        """When no item was chosen: whether the intent's own reply stands (the hotline list, the menu, "I can only
-        help with...") rather than "not sure" with the closest items as buttons."""
-        return intent in OWN_REPLY_INTENTS and not (intent in OFFER_OVER_OWN_REPLY and choice.candidates)
 
     def also_answers(self, kb: KnowledgeBase, text: str, intent: Optional[str]) -> Optional[Item]:
         """The item that answers a message whose intent has its own flow (FLOW_INTENTS), or None: only a
