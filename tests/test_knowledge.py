@@ -422,6 +422,12 @@ QUESTIONS = [
     ("banglish", "hijra der jonno ki kono sorkari vata ache", "sp_hijra_allowance"),
     ("en", "someone opened a fake facebook id with my photos, what should i do", "risk_fake_account"),
     ("en", "my husband works in qatar and the company has not paid him for 4 months", "lure_unpaid_wages_abroad"),
+    ("bn", "পাচারকারী ধরা পড়ার পর কি জামিনে বের হয়ে যেতে পারে?", "rr_trafficker_bail"),
+    ("en", "people keep posting mean memes about me on facebook, what should i do", "risk_online_bullying"),
+    ("banglish", "amar bon er boyos 15, dalal bolche saudi te kajer jonno pathabe, eta ki jay?", "lure_underage_migration"),
+    ("banglish", "ammu bole school bad diye kaj korte hobe", "ev_leave_school_work"),
+    ("en", "what should I do if my employer doesn't pay my salary in dhaka", "ev_unpaid_wages_home"),
+    ("bn", "কওমি মাদ্রাসায় উপবৃত্তি আছে?", "sp_madrasa_stipend"),
 ]
 
 
