@@ -428,6 +428,8 @@ QUESTIONS = [
     ("banglish", "ammu bole school bad diye kaj korte hobe", "ev_leave_school_work"),
     ("en", "what should I do if my employer doesn't pay my salary in dhaka", "ev_unpaid_wages_home"),
     ("bn", "কওমি মাদ্রাসায় উপবৃত্তি আছে?", "sp_madrasa_stipend"),
+    ("banglish", "gramer salish e dhorshon er mimangsa kora jay?", "rr_shalish_settlement"),
+    ("en", "where can I learn a skill to earn money", "sp_skills_training"),
 ]
 
 
