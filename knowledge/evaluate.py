@@ -41,18 +41,15 @@ def reply_of(selector, kb: KnowledgeBase, intent: Optional[str], text: str) -> t
     the answer was hedged, and whether the item's short answer followed another flow's reply (the emergency
     numbers, a service search: FLOW_INTENTS). The same decisions as actions/knowledge.py and
     actions/referrals.about_service."""
-    from knowledge.selector import CHAT_INTENTS, SELECTABLE_INTENTS, keeps_own_reply
+    from knowledge.selector import SELECTABLE_INTENTS, keeps_own_reply
 
-    if intent in CHAT_INTENTS:  # its own small reply, unless an item answers plainly
-        choice = selector.choose(kb, text, intent)
-        return (choice.item.id, [], False, False) if choice.answered else (f"{ROUTED}{intent}", [], False, False)
     if intent is not None and intent not in SELECTABLE_INTENTS:
         item = selector.also_answers(kb, text, intent)
         return (item.id, [], False, True) if item else (f"{ROUTED}{intent}", [], False, False)
     choice = selector.choose(kb, text, intent)
     if choice.answered:
         return choice.item.id, [item.id for item in choice.candidates if choice.hedged], choice.hedged, False
-    if keeps_own_reply(choice, intent):  # the hotline list, the menu, "I can only help with...": no buttons
+    if keeps_own_reply(choice, intent):  # the hotline list, the menu, "I can only help with...", small talk: no buttons
         return f"{ROUTED}{intent}", [], False, False
     return NOT_SURE, [item.id for item in choice.candidates], False, False
 
