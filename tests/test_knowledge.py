@@ -430,6 +430,12 @@ QUESTIONS = [
     ("bn", "কওমি মাদ্রাসায় উপবৃত্তি আছে?", "sp_madrasa_stipend"),
     ("banglish", "gramer salish e dhorshon er mimangsa kora jay?", "rr_shalish_settlement"),
     ("en", "where can I learn a skill to earn money", "sp_skills_training"),
+    ("bn", "শিশুদের দিয়ে জোর করে ভিক্ষা করানো হয়", "ev_child_begging"),
+    ("banglish", "chotto bacchader diye yaba pachar kora hoy", "ev_child_drug_carrier"),
+    ("en", "someone shared a sexual video of a child, what is the punishment", "risk_child_abuse_images"),
+    ("banglish", "shishu opohoron er shasti ki", "rr_child_kidnapping"),
+    ("bn", "বাংলাদেশে কি দত্তক নেওয়া যায়", "rr_adoption"),
+    ("en", "how to protect my child from trafficking", "risk_protect_my_child"),
 ]
 
 
