@@ -436,6 +436,7 @@ QUESTIONS = [
     ("banglish", "shishu opohoron er shasti ki", "rr_child_kidnapping"),
     ("bn", "বাংলাদেশে কি দত্তক নেওয়া যায়", "rr_adoption"),
     ("en", "how to protect my child from trafficking", "risk_protect_my_child"),
+    ("en", "can a 12 year old go to the thana and complain alone", "rr_child_can_report"),
 ]
 
 
