@@ -24,6 +24,7 @@ from safety.text import canonical
 
 HOTLINES_CSV = ROOT / "referral_directory" / "data" / "hotlines.csv"
 HELPLINES_YML = ROOT / "content" / "helplines.yml"
+REPEALED_LAWS_YML = ROOT / "content" / "repealed_laws.yml"
 ID = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 LIMITS = {"question": {"en": 60, "bn": 50}, "short": 350, "detail": 1000}
 MIN_EXAMPLES = 10
@@ -35,6 +36,8 @@ _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
 # character 3-5-grams and difflib's ratio on the folded words. At 0.9 it catches a word swapped or dropped
 # ("how to register a death" / "how do i register a death"); paraphrases score lower.
 NEAR_COPY = 0.9
+_BDLAWS_ACT = re.compile(r"bdlaws\.minlaw\.gov\.bd/act-(?:details-)?(\d+)")
+_SAYS_REPEALED = re.compile(r"repealed|replaced|রহিত", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")
 
 
@@ -58,6 +61,24 @@ def showable_numbers(path: Path = HOTLINES_CSV) -> set[str]:
         return {r["number"] for r in csv.DictReader(fh) if r["verified"] == "yes" and r["current"] == "yes" and r["number"]}
 
 
+def repealed_laws(path: Path = REPEALED_LAWS_YML) -> dict[str, dict]:
+    """bdlaws act id -> what repealed it (content/repealed_laws.yml)."""
+    return {str(act): dict(row) for act, row in ((read_yaml(path) or {}).get("acts") or {}).items()}
+
+
+def repealed_source_problems(item, repealed: dict[str, dict]) -> list[str]:
+    """A source that links to a repealed law must say so in its title: the answer may mention the old law for its
+    history, never as the law in force."""
+    out = []
+    for number, source in enumerate(item.sources, start=1):
+        act = _BDLAWS_ACT.search(source.url or "")
+        if act and act.group(1) in repealed and not _SAYS_REPEALED.search(source.title):
+            law = repealed[act.group(1)]
+            out.append(f"source {number} links to the {law['name']}, repealed by the {law['by']}: say 'repealed' in "
+                       f"its title and answer from act-{law['replaced_by']}")
+    return out
+
+
 def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[Path]] = None,
           today: Optional[dt.date] = None) -> list[str]:
     """Every problem found, as 'file item: what'. Empty means the knowledge base may ship."""
@@ -65,11 +86,13 @@ def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[P
     today = today or dt.date.today()
     showable = showable_numbers()
     labelled = set(read_yaml(HELPLINES_YML)["helplines"])
+    repealed = repealed_laws()
     problems = list(kb.problems)
     owner: dict[str, str] = {}
     for item in kb.items.values():
         where = f"{kb.topics[item.topic]['file'].name} {item.id}"
-        problems += [f"{where}: {p}" for p in _item_problems(item, kb, showable, labelled, today)]
+        problems += [f"{where}: {p}" for p in _item_problems(item, kb, showable, labelled, today)
+                     + repealed_source_problems(item, repealed)]
         for form, texts in item.examples.items():
             for text in texts:
                 key = canonical(text)

@@ -173,6 +173,31 @@ def test_the_content_check_wants_phone_numbers_in_digits_that_can_be_tapped(tmp_
     assert ("Bangla digits cannot be tapped" in problems) is flagged, problems
 
 
+
+@pytest.mark.parametrize("title, flagged", [
+    ("Transplantation of Human Organs Act 1999, s.10", True),                 # the repealed law cited as current
+    ("Transplantation of Human Organs Act 1999 (repealed in 2025), s.10", False),  # cited for its history
+    ("মানব পাচার প্রতিরোধ ও দমন আইন ২০১২ (রহিত)", False),
+])
+def test_the_content_check_refuses_a_repealed_law_cited_as_current(tmp_path: Path, title: str, flagged: bool) -> None:
+    from knowledge.check import check
+
+    act = "828" if "Organs" in title else "1086"
+    source = f'sources: [{{title: "{title}", url: "http://bdlaws.minlaw.gov.bd/act-{act}/section-1.html", checked: 2026-12-01}}]'
+    (tmp_path / "t.yml").write_text(KB_ITEM.replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', source, 1),
+                                    encoding="utf-8")
+    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    assert ("repealed by the" in problems) is flagged, problems
+
+
+def test_every_repealed_law_names_what_replaced_it() -> None:
+    from knowledge.check import repealed_laws
+
+    laws = repealed_laws()
+    assert {"1086", "828"} <= set(laws)
+    for act, law in laws.items():
+        assert law["replaced_by"] != act and law["name"] and law["by"] and law["checked"], act
+
 def all_text_files() -> list[Path]:
     return [p for d in ("nlu_data", "content", "safety", "nlu_components", "bot") for p in (ROOT / d).rglob("*.yml")] + \
            [ROOT / "domain.yml"]
