@@ -437,6 +437,7 @@ QUESTIONS = [
     ("bn", "বাংলাদেশে কি দত্তক নেওয়া যায়", "rr_adoption"),
     ("en", "how to protect my child from trafficking", "risk_protect_my_child"),
     ("en", "can a 12 year old go to the thana and complain alone", "rr_child_can_report"),
+    ("bn", "বাবা মা আলাদা হয়ে গেলে আমি কার কাছে থাকব", "rr_custody_divorce"),
 ]
 
 
