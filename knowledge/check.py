@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Optional
 
-from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, KnowledgeBase, judged_also,
-                          read_yaml)
+from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, Item, KnowledgeBase,
+                          judged_also, read_yaml)
 from contract.text import BANGLA_DIGITS, nfc
 from safety.features import fold
 from safety.text import canonical
@@ -66,7 +66,7 @@ def repealed_laws(path: Path = REPEALED_LAWS_YML) -> dict[str, dict]:
     return {str(act): dict(row) for act, row in ((read_yaml(path) or {}).get("acts") or {}).items()}
 
 
-def repealed_source_problems(item, repealed: dict[str, dict]) -> list[str]:
+def repealed_source_problems(item: Item, repealed: dict[str, dict]) -> list[str]:
     """A source that links to a repealed law must say so in its title: the answer may mention the old law for its
     history, never as the law in force."""
     out = []

@@ -173,7 +173,6 @@ def test_the_content_check_wants_phone_numbers_in_digits_that_can_be_tapped(tmp_
     assert ("Bangla digits cannot be tapped" in problems) is flagged, problems
 
 
-
 @pytest.mark.parametrize("title, flagged", [
     ("Transplantation of Human Organs Act 1999, s.10", True),                 # the repealed law cited as current
     ("Transplantation of Human Organs Act 1999 (repealed in 2025), s.10", False),  # cited for its history
@@ -197,6 +196,7 @@ def test_every_repealed_law_names_what_replaced_it() -> None:
     assert {"1086", "828"} <= set(laws)
     for act, law in laws.items():
         assert law["replaced_by"] != act and law["name"] and law["by"] and law["checked"], act
+
 
 def all_text_files() -> list[Path]:
     return [p for d in ("nlu_data", "content", "safety", "nlu_components", "bot") for p in (ROOT / d).rglob("*.yml")] + \
