@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Optional
 
-from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, Item, KnowledgeBase,
-                          judged_also, read_yaml)
+from knowledge.kb import (FORMS, KNOWLEDGE_INTENTS, LANGUAGES, QUESTION_SETS, ROOT, KnowledgeBase, judged_also,
+                          read_yaml)
 from contract.text import BANGLA_DIGITS, nfc
 from safety.features import fold
 from safety.text import canonical
@@ -66,19 +66,6 @@ def repealed_laws(path: Path = REPEALED_LAWS_YML) -> dict[str, dict]:
     return {str(act): dict(row) for act, row in ((read_yaml(path) or {}).get("acts") or {}).items()}
 
 
-def repealed_source_problems(item: Item, repealed: dict[str, dict]) -> list[str]:
-    """A source that links to a repealed law must say so in its title: the answer may mention the old law for its
-    history, never as the law in force."""
-    out = []
-    for number, source in enumerate(item.sources, start=1):
-        act = _BDLAWS_ACT.search(source.url or "")
-        if act and act.group(1) in repealed and not _SAYS_REPEALED.search(source.title):
-            law = repealed[act.group(1)]
-            out.append(f"source {number} links to the {law['name']}, repealed by the {law['by']}: say 'repealed' in "
-                       f"its title and answer from act-{law['replaced_by']}")
-    return out
-
-
 def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[Path]] = None,
           today: Optional[dt.date] = None) -> list[str]:
     """Every problem found, as 'file item: what'. Empty means the knowledge base may ship."""
@@ -91,8 +78,7 @@ def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[P
     owner: dict[str, str] = {}
     for item in kb.items.values():
         where = f"{kb.topics[item.topic]['file'].name} {item.id}"
-        problems += [f"{where}: {p}" for p in _item_problems(item, kb, showable, labelled, today)
-                     + repealed_source_problems(item, repealed)]
+        problems += [f"{where}: {p}" for p in _item_problems(item, kb, showable, labelled, repealed, today)]
         for form, texts in item.examples.items():
             for text in texts:
                 key = canonical(text)
@@ -111,7 +97,8 @@ def check(kb: Optional[KnowledgeBase] = None, question_dirs: Optional[Iterable[P
     return problems + concept_problems()
 
 
-def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today: dt.date) -> list[str]:
+def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, repealed: dict[str, dict],
+                   today: dt.date) -> list[str]:
     out = []
     if not ID.match(item.id):
         out.append("id must be lower_snake_case, 2-30 characters")
@@ -153,6 +140,12 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, today:
             out.append(f"source {number} has no 'checked' date (YYYY-MM-DD)")
         elif source.checked > today:
             out.append(f"source {number} 'checked' date is in the future")
+        # A repealed law may be cited for its history, never as the law in force: its source must say so.
+        act = _BDLAWS_ACT.search(source.url or "")
+        if act and act.group(1) in repealed and not _SAYS_REPEALED.search(source.title):
+            law = repealed[act.group(1)]
+            out.append(f"source {number} links to the {law['name']}, repealed by the {law['by']}: say 'repealed' in "
+                       f"its title and answer from act-{law['replaced_by']}")
     for form in FORMS:
         texts = item.examples.get(form, [])
         if len(texts) < MIN_EXAMPLES:
