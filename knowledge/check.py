@@ -32,6 +32,10 @@ MAX_HELPLINES = 2
 MAX_RELATED = 3
 _AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|tk)|\d{1,3}(?:,\d{3})+", re.IGNORECASE)
 _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
+# A law's section ("s.366", "ss.84-85", "section 154", "ধারা ৩৬৬"): a fact to cite, never a number to dial.
+# Sections have at most three digits, so "s.6 and 16430" still shows the 16430.
+_SECTION = re.compile(r"(?:\bss?\.\s?|\bsections?\s|ধারা\s?)\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*"
+                      r"(?:\s?(?:-|,|and|ও)\s?\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*)*", re.IGNORECASE)
 # A training question this similar to a held-out one is a near-copy: the larger of the cosine of their folded
 # character 3-5-grams and difflib's ratio on the folded words. At 0.9 it catches a word swapped or dropped
 # ("how to register a death" / "how do i register a death"); paraphrases score lower.
@@ -42,8 +46,8 @@ _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")
 
 
 def phone_like_numbers(text: str) -> set[str]:
-    """Digit runs that could be dialled: 3+ digits, except years (1900-2099) and money amounts."""
-    text = _AMOUNT.sub(" ", nfc(text).translate(BANGLA_DIGITS))
+    """Digit runs that could be dialled: 3+ digits, except years (1900-2099), money amounts and law sections."""
+    text = _SECTION.sub(" ", _AMOUNT.sub(" ", nfc(text).translate(BANGLA_DIGITS)))
     found = set()
     for match in _NUMBER.finditer(text):
         for token in match.group().split(" "):

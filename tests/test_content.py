@@ -50,6 +50,9 @@ def strings(node: object, where: str) -> list[tuple[str, str]]:
 def test_the_number_check_itself_catches_numbers() -> None:
     assert phone_like_numbers("call ১০৯৮ or 01711-123456, since 2017, Tk 50,000") == {"1098", "01711123456"}
     assert phone_like_numbers("ages 15-18, cycle 2025-2026, dial 0421-66000") == {"042166000"}
+    # a law's section is cited, not dialled; a number right after one still counts
+    assert phone_like_numbers("Penal Code s.366, ss.84-85, section 154, ধারা ৩৬৬ ও ৩৬৭") == set()
+    assert phone_like_numbers("s.6 and 16430, ধারা ৯০-৯১, ফোন ১০৯৮, s.2(viii) then 109") == {"16430", "1098", "109"}
     assert phone_like_numbers("Tk 800 a month, ৫০০ টাকা, 150 taka") == set()
 
 

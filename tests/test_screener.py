@@ -1,6 +1,8 @@
 """The social protection screener: questions in order, careful wording, and sourced schemes."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -46,7 +48,9 @@ def test_nothing_matching_points_to_where_to_ask() -> None:
 
 @pytest.mark.parametrize("scheme", schemes_content()["schemes"], ids=lambda s: s["id"])
 def test_schemes_are_sourced_and_worded_as_possibilities(scheme: dict) -> None:
-    assert scheme["sources"] and all(".md" in s or ".csv" in s for s in scheme["sources"])
+    # each source is a reference-data file, or a page read later with the date it was read
+    assert scheme["sources"] and all(".md" in s or ".csv" in s or ("http" in s and re.search(r"\b20\d\d-\d\d-\d\d\b", s))
+                                     for s in scheme["sources"])
     for lang in ("en", "bn"):
         assert scheme[f"who_{lang}"] and scheme[f"apply_{lang}"]
     assert "will get" not in scheme["who_en"].lower()
