@@ -439,6 +439,7 @@ QUESTIONS = [
     ("en", "can a 12 year old go to the thana and complain alone", "rr_child_can_report"),
     ("bn", "বাবা মা আলাদা হয়ে গেলে আমি কার কাছে থাকব", "rr_custody_divorce"),
     ("banglish", "amar baba ma nei, ami kothay thakbo", "sp_orphan_care"),
+    ("bn", "নারী নির্যাতনের মামলা কোন আদালতে হয়", "rr_repression_tribunal"),
 ]
 
 
