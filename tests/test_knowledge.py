@@ -440,6 +440,7 @@ QUESTIONS = [
     ("bn", "বাবা মা আলাদা হয়ে গেলে আমি কার কাছে থাকব", "rr_custody_divorce"),
     ("banglish", "amar baba ma nei, ami kothay thakbo", "sp_orphan_care"),
     ("bn", "নারী নির্যাতনের মামলা কোন আদালতে হয়", "rr_repression_tribunal"),
+    ("banglish", "probashi kormir mrittu hole khotipuron ki pawa jay", "lure_death_abroad"),
 ]
 
 
