@@ -45,6 +45,7 @@ _SECTION = re.compile(r"(?:\bss?\.\s?|\bsections?\s|ধারা\s?)\d{1,3}(?!\d
 NEAR_COPY = 0.9
 _BDLAWS_ACT = re.compile(r"bdlaws\.minlaw\.gov\.bd/act-(?:details-)?(\d+)")
 _SAYS_REPEALED = re.compile(r"repealed|replaced|রহিত", re.IGNORECASE)
+_IP_HOST = re.compile(r"https?://\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:/|$)")
 _NOT_WORD = re.compile(r"[^\w\u0980-\u09ff]+")
 
 
@@ -148,6 +149,9 @@ def _item_problems(item, kb: KnowledgeBase, showable: set, labelled: set, repeal
             out.append(f"source {number} has no 'checked' date (YYYY-MM-DD)")
         elif source.checked > today:
             out.append(f"source {number} 'checked' date is in the future")
+        # Users see the link: it must name the publisher, not a bare server address (mirrors serve copies there).
+        if _IP_HOST.match(source.url or ""):
+            out.append(f"source {number} links to a bare IP address: give the publisher's own address")
         # A repealed law may be cited for its history, never as the law in force: its source must say so.
         act = _BDLAWS_ACT.search(source.url or "")
         if act and act.group(1) in repealed and not _SAYS_REPEALED.search(source.title):

@@ -193,6 +193,22 @@ def test_the_content_check_refuses_a_repealed_law_cited_as_current(tmp_path: Pat
     assert ("repealed by the" in problems) is flagged, problems
 
 
+@pytest.mark.parametrize("url, flagged", [
+    ("http://103.16.74.116/node/14903", True),                         # a mirror's server address, no publisher
+    ("https://203.0.113.9:8080/page", True),
+    ("https://www.tbsnews.net/bangladesh/some-report-1153351", False),
+    ("reference-data/hotlines.csv", False),
+])
+def test_the_content_check_wants_the_publishers_address_not_a_bare_ip(tmp_path: Path, url: str, flagged: bool) -> None:
+    from knowledge.check import check
+
+    source = f'sources: [{{title: "A report", url: "{url}", checked: 2026-12-01}}]'
+    (tmp_path / "t.yml").write_text(KB_ITEM.replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', source, 1),
+                                    encoding="utf-8")
+    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    assert ("bare IP address" in problems) is flagged, problems
+
+
 def test_every_repealed_law_names_what_replaced_it() -> None:
     from knowledge.check import repealed_laws
 
