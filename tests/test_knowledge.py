@@ -441,6 +441,7 @@ QUESTIONS = [
     ("banglish", "amar baba ma nei, ami kothay thakbo", "sp_orphan_care"),
     ("bn", "নারী নির্যাতনের মামলা কোন আদালতে হয়", "rr_repression_tribunal"),
     ("banglish", "probashi kormir mrittu hole khotipuron ki pawa jay", "lure_death_abroad"),
+    ("en", "my sister works as a maid in saudi and says the family there beats her, what can we do", "lure_abused_abroad"),
 ]
 
 
