@@ -33,8 +33,9 @@ MAX_RELATED = 3
 _AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|tk)|\d{1,3}(?:,\d{3})+", re.IGNORECASE)
 _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
 # A duration ("180 working days", "১৮০ কার্যদিবস"): a span of time, not a number to dial.
-_DURATION = re.compile(r"\b\d{1,3}(?!\d)\s?(?:working |calendar )?(?:days?|weeks?|months?|years?|hours?)\b"
-                       r"|\d{1,3}(?!\d)\s?(?:কার্যদিবস|দিন|সপ্তাহ|মাস|বছর|ঘণ্টা)", re.IGNORECASE)
+# At most three digits, never the tail of a longer number: "১০৯৮ দিনরাত" (day and night) keeps its 1098.
+_DURATION = re.compile(r"(?<!\d)\d{1,3}(?!\d)\s?(?:working |calendar )?(?:days?|weeks?|months?|years?|hours?)\b"
+                       r"|(?<!\d)\d{1,3}(?!\d)\s?(?:কার্যদিবস|দিন|সপ্তাহ|মাস|বছর|ঘণ্টা)", re.IGNORECASE)
 # A law's section ("s.366", "ss.84-85", "section 154", "ধারা ৩৬৬"): a fact to cite, never a number to dial.
 # Sections have at most three digits, so "s.6 and 16430" still shows the 16430.
 _SECTION = re.compile(r"(?:\bss?\.\s?|\bsections?\s|ধারা\s?)\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*"

@@ -54,6 +54,7 @@ def test_the_number_check_itself_catches_numbers() -> None:
     assert phone_like_numbers("Penal Code s.366, ss.84-85, section 154, ধারা ৩৬৬ ও ৩৬৭") == set()
     assert phone_like_numbers("s.6 and 16430, ধারা ৯০-৯১, ফোন ১০৯৮, s.2(viii) then 109") == {"16430", "1098", "109"}
     assert phone_like_numbers("within 180 working days, ১৮০ কার্যদিবস, 120 days; call 1098") == {"1098"}
+    assert phone_like_numbers("১০৯৮ দিনরাত খোলা, 01711-123456 days") == {"1098", "01711123456"}
     assert phone_like_numbers("Tk 800 a month, ৫০০ টাকা, 150 taka") == set()
 
 
