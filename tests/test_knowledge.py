@@ -442,6 +442,7 @@ QUESTIONS = [
     ("bn", "নারী নির্যাতনের মামলা কোন আদালতে হয়", "rr_repression_tribunal"),
     ("banglish", "probashi kormir mrittu hole khotipuron ki pawa jay", "lure_death_abroad"),
     ("en", "my sister works as a maid in saudi and says the family there beats her, what can we do", "lure_abused_abroad"),
+    ("banglish", "online e porichoy howa meye bar bar taka chay, ki korbo", "risk_online_money_scam"),
 ]
 
 
