@@ -568,13 +568,15 @@ WHAT_CHANGED = (
     "sourced items for probe questions that got another item's answer or 'not sure': my parents died, who looks "
     "after me (Children Act 2013 ss.84-92), which court hears violence against women and children (the 2000 Act "
     "ss.20, 25A, 26-27, 31 as amended in 2025), a migrant worker who died abroad (WEWB portal and Act s.8, BMET "
-    "service maps), a family member beaten or abused abroad (WEWB Act s.8(6), 2026 ordinance s.9); each with 72 "
-    "examples per form and 4 held-out, 2 margins and 1 development question per form by separate writers, and blind "
-    "judges' also: verdicts (27). The new items' 48 held-out questions: 37 right, 3 plain wrong; the earlier 2088: "
-    "1665 -> 1660 right (8 gained, 13 lost: leads that fell below a band, several now the emergency reply alone), "
-    "plain wrong 45 -> 47; all 2136: right 0.794, plain wrong 0.023; out of scope unchanged (7 plain, 7 hedged of "
-    "144). Development set (earlier 522) 460 -> 455, margins (earlier 1023) 895 -> 888. Intent accuracy 0.956 -> "
-    "0.955 (bn 0.952 -> 0.947); crisis sets unchanged (0 missed, 4 and 6 false alarms)."
+    "service maps), a family member beaten or abused abroad (WEWB Act s.8(6), 2026 ordinance s.9), someone met "
+    "online asking for money (Penal Code ss.415-420; mobile-banking fraud questions joined not_answered.yml); each "
+    "with 62-72 examples per form and 4 held-out, 2 margins and 1 development question per form by separate writers, "
+    "and blind judges' also: verdicts (30). 22 law sources that pointed at blogs now cite the official text. The new "
+    "items' 60 held-out questions: 45 right, 3 plain wrong; the earlier 2088: 1665 -> 1654 right (8 gained, 19 lost: "
+    "leads that fell below a band, several now the emergency reply alone), plain wrong 45 -> 48; all 2148: right "
+    "0.791, plain wrong 0.024; out of scope: 7 plain (unchanged), 6 hedged (was 7) of 144. Development set (earlier "
+    "522) 460 -> 455, margins (earlier 1023) 895 -> 886. Intent accuracy 0.956 (bn 0.952 -> 0.947, en 0.971 -> "
+    "0.973); crisis sets unchanged (0 missed, 4 and 6 false alarms)."
 )
 
 
