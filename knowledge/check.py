@@ -34,12 +34,13 @@ _AMOUNT = re.compile(r"(?:tk\.?|৳)\s*\d[\d,]*|\d[\d,]*\s*(?:taka|টাকা|
 _NUMBER = re.compile(r"\+?\d[\d\- ]*\d|\d")
 # A duration ("180 working days", "১৮০ কার্যদিবস"): a span of time, not a number to dial.
 # At most three digits, never the tail of a longer number: "১০৯৮ দিনরাত" (day and night) keeps its 1098.
-_DURATION = re.compile(r"(?<!\d)\d{1,3}(?!\d)\s?(?:working |calendar )?(?:days?|weeks?|months?|years?|hours?)\b"
-                       r"|(?<!\d)\d{1,3}(?!\d)\s?(?:কার্যদিবস|দিন|সপ্তাহ|মাস|বছর|ঘণ্টা)", re.IGNORECASE)
+_DURATION = re.compile(r"(?<!\d)\d{1,3}(?!\d)\s?(?:(?:working |calendar )?(?:days?|weeks?|months?|years?|hours?)\b"
+                       r"|কার্যদিবস|দিন|সপ্তাহ|মাস|বছর|ঘণ্টা)", re.IGNORECASE)
 # A law's section ("s.366", "ss.84-85", "section 154", "ধারা ৩৬৬"): a fact to cite, never a number to dial.
 # Sections have at most three digits, so "s.6 and 16430" still shows the 16430.
-_SECTION = re.compile(r"(?:\bss?\.\s?|\bsections?\s|ধারা\s?)\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*"
-                      r"(?:\s?(?:-|,|and|ও)\s?\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*)*", re.IGNORECASE)
+_SECTION_NUMBER = r"\d{1,3}(?!\d)[a-z]?(?:\([^)]*\))*"  # 366, 25A, 2(vii), 27(1A)
+_SECTION = re.compile(rf"(?:\bss?\.\s?|\bsections?\s|ধারা\s?){_SECTION_NUMBER}(?:\s?(?:-|,|and|ও)\s?{_SECTION_NUMBER})*",
+                      re.IGNORECASE)
 # A training question this similar to a held-out one is a near-copy: the larger of the cosine of their folded
 # character 3-5-grams and difflib's ratio on the folded words. At 0.9 it catches a word swapped or dropped
 # ("how to register a death" / "how do i register a death"); paraphrases score lower.
