@@ -131,6 +131,20 @@ items:
 """
 
 
+def content_check_problems(tmp_path: Path, kb_yaml: str) -> str:
+    """Every problem `make content-check` reports for a one-file knowledge base, as one text."""
+    from knowledge.check import check
+
+    (tmp_path / "t.yml").write_text(kb_yaml, encoding="utf-8")
+    return "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+
+
+def with_source(title: str, url: str) -> str:
+    """KB_ITEM with y_item's one source replaced."""
+    source = f'sources: [{{title: "{title}", url: "{url}", checked: 2026-12-01}}]'
+    return KB_ITEM.replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', source, 1)
+
+
 def test_answer_rendering_order(tmp_path: Path) -> None:
     (tmp_path / "t.yml").write_text(KB_ITEM, encoding="utf-8")
     texts = yaml.safe_load((ROOT / "content" / "knowledge.yml").read_text(encoding="utf-8"))
@@ -146,17 +160,14 @@ def test_answer_rendering_order(tmp_path: Path) -> None:
 
 
 def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
-    from knowledge.check import check
-
     broken = (KB_ITEM.replace('bn: {short: "ছোট।"}', 'bn: {short: ""}')            # a language missing
               .replace('helplines: ["999"]', 'helplines: ["16699"]')            # an unverified number
               .replace("related: [y_item]", "related: [no_such_item]")          # a broken link
               .replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', "sources: []")  # no source
               .replace('short: "Short."', 'short: "Call 01711-123456."')        # a number in the text
               .replace("    related: [no_such_item]", '    related: [no_such_item]\n    examples: {en: ["what is x"]}'))
-    (tmp_path / "t.yml").write_text(broken, encoding="utf-8")
     (tmp_path / "not_answered.yml").write_text('en: ["What is X", "passport fee"]\n', encoding="utf-8")
-    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    problems = content_check_problems(tmp_path, broken)
     for expected in ("answer.bn.short is missing", "helpline 16699 is not verified", "related item 'no_such_item'",
                      "y_item: no source", "number(s) ['01711123456'] not verified", "examples.en: 0",
                      "not_answered.yml en: 'What is X' is an example of x_item"):
@@ -170,11 +181,7 @@ def test_the_content_check_catches_each_kind_of_problem(tmp_path: Path) -> None:
 ])
 def test_the_content_check_wants_phone_numbers_in_digits_that_can_be_tapped(tmp_path: Path, bn_short: str,
                                                                              flagged: bool) -> None:
-    from knowledge.check import check
-
-    (tmp_path / "t.yml").write_text(KB_ITEM.replace('bn: {short: "ছোট।"}', f'bn: {{short: "{bn_short}"}}'),
-                                    encoding="utf-8")
-    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    problems = content_check_problems(tmp_path, KB_ITEM.replace('bn: {short: "ছোট।"}', f'bn: {{short: "{bn_short}"}}'))
     assert ("Bangla digits cannot be tapped" in problems) is flagged, problems
 
 
@@ -184,13 +191,9 @@ def test_the_content_check_wants_phone_numbers_in_digits_that_can_be_tapped(tmp_
     ("মানব পাচার প্রতিরোধ ও দমন আইন ২০১২ (রহিত)", False),
 ])
 def test_the_content_check_refuses_a_repealed_law_cited_as_current(tmp_path: Path, title: str, flagged: bool) -> None:
-    from knowledge.check import check
-
     act = "828" if "Organs" in title else "1086"
-    source = f'sources: [{{title: "{title}", url: "http://bdlaws.minlaw.gov.bd/act-{act}/section-1.html", checked: 2026-12-01}}]'
-    (tmp_path / "t.yml").write_text(KB_ITEM.replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', source, 1),
-                                    encoding="utf-8")
-    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    url = f"http://bdlaws.minlaw.gov.bd/act-{act}/section-1.html"
+    problems = content_check_problems(tmp_path, with_source(title, url))
     assert ("repealed by the" in problems) is flagged, problems
 
 
@@ -201,12 +204,7 @@ def test_the_content_check_refuses_a_repealed_law_cited_as_current(tmp_path: Pat
     ("reference-data/hotlines.csv", False),
 ])
 def test_the_content_check_wants_the_publishers_address_not_a_bare_ip(tmp_path: Path, url: str, flagged: bool) -> None:
-    from knowledge.check import check
-
-    source = f'sources: [{{title: "A report", url: "{url}", checked: 2026-12-01}}]'
-    (tmp_path / "t.yml").write_text(KB_ITEM.replace('sources: [{title: "S", url: "u", checked: 2026-12-01}]', source, 1),
-                                    encoding="utf-8")
-    problems = "\n".join(check(KnowledgeBase.load(tmp_path), question_dirs=[]))
+    problems = content_check_problems(tmp_path, with_source("A report", url))
     assert ("bare IP address" in problems) is flagged, problems
 
 
