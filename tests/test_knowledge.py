@@ -443,6 +443,9 @@ QUESTIONS = [
     ("banglish", "probashi kormir mrittu hole khotipuron ki pawa jay", "lure_death_abroad"),
     ("en", "my sister works as a maid in saudi and says the family there beats her, what can we do", "lure_abused_abroad"),
     ("banglish", "online e porichoy howa meye bar bar taka chay, ki korbo", "risk_online_money_scam"),
+    ("bn", "বিয়ে বন্ধ হওয়ার পর বরপক্ষ হুমকি দিতেছে, বাড়িতে থাকতে ভয় পাই", "cm_after_stopped"),
+    ("banglish", "online e ghore bose job, registration fee 800 taka chaise, eta ki bhuya?", "risk_online_job_scam"),
+    ("en", "As a teacher, what signs show a student might be facing abuse at home?", "ev_abuse_signs"),
 ]
 
 
