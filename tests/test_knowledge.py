@@ -446,6 +446,9 @@ QUESTIONS = [
     ("bn", "বিয়ে বন্ধ হওয়ার পর বরপক্ষ হুমকি দিতেছে, বাড়িতে থাকতে ভয় পাই", "cm_after_stopped"),
     ("banglish", "online e ghore bose job, registration fee 800 taka chaise, eta ki bhuya?", "risk_online_job_scam"),
     ("en", "As a teacher, what signs show a student might be facing abuse at home?", "ev_abuse_signs"),
+    ("bn", "ধর্ষণের পর থেকে মাসিক হচ্ছে না, গর্ভবতী হলে এখন কী করব", "rr_pregnancy_after_rape"),
+    ("banglish", "biyer por ekhon baccha nite chai na, pill ba injection kothay free pabo", "cm_delay_pregnancy"),
+    ("en", "what rights do children have under the UN convention", "rr_child_rights_list"),
 ]
 
 
