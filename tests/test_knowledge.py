@@ -449,6 +449,7 @@ QUESTIONS = [
     ("bn", "ধর্ষণের পর থেকে মাসিক হচ্ছে না, গর্ভবতী হলে এখন কী করব", "rr_pregnancy_after_rape"),
     ("banglish", "biyer por ekhon baccha nite chai na, pill ba injection kothay free pabo", "cm_delay_pregnancy"),
     ("en", "what rights do children have under the UN convention", "rr_child_rights_list"),
+    ("bn", "শিশু কল্যাণ বোর্ডে কারা থাকে আর বোর্ড কী সিদ্ধান্ত নেয়", "rr_child_welfare_board"),
 ]
 
 
