@@ -450,6 +450,7 @@ QUESTIONS = [
     ("banglish", "biyer por ekhon baccha nite chai na, pill ba injection kothay free pabo", "cm_delay_pregnancy"),
     ("en", "what rights do children have under the UN convention", "rr_child_rights_list"),
     ("bn", "শিশু কল্যাণ বোর্ডে কারা থাকে আর বোর্ড কী সিদ্ধান্ত নেয়", "rr_child_welfare_board"),
+    ("banglish", "meye uddhar er por safe home e ase, koto din rakhbe r ke thik kore", "risk_shelter_after_rescue"),
 ]
 
 
