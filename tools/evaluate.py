@@ -613,7 +613,16 @@ WHAT_CHANGED = (
     " set (earlier 546) 488 -> 487, the new 10 of 12; margins (earlier 1071) 947 -> 947, the new 15 of 24. Intent "
     "accuracy 0.955 (bn 0.945 -> 0.947, en 0.973 -> 0.971); crisis sets 0 missed, false alarms 4 and 5 (unchanged). "
     "Sourced and not added: an item on the sexual abuse of boys (rr_rape_law answers it; its boy-specific examples "
-    "would have had to move)."
+    "would have had to move). "
+    "(21) Then a third probe of 120 messages written as adolescents type (examples for six of its misses; "
+    "not_answered.yml: period pain, women working outside in Islam, a passport at 18, a friend who blocked me) and a "
+    "fifth sourced item, how long a rescued person stays in a shelter and who decides (the 2026 trafficking ordinance"
+    " ss.39, 53; the Children Act 2013 ss.84-88; the government Safe Homes' pages), with 50 examples per form and its"
+    " own held-out, margins and development questions by separate writers. Its 12 held-out questions: 6 right, 3 go "
+    "to the emergency reply and 2 to the shelter search first, none wrong plainly. All 2244: right 0.805 (bn 0.810, "
+    "en 0.805, Banglish 0.801), plain wrong 0.022 (two earlier questions went from a hedged to a plain wrong answer),"
+    " selector top-1 0.878; out of scope: 7 plain, 9 hedged of 144. Development set 500 of 561, margins 965 of 1101. "
+    "Intent accuracy 0.956 (Banglish 0.946 -> 0.949); crisis sets unchanged."
 )
 
 
