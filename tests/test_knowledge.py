@@ -451,6 +451,12 @@ QUESTIONS = [
     ("en", "what rights do children have under the UN convention", "rr_child_rights_list"),
     ("bn", "শিশু কল্যাণ বোর্ডে কারা থাকে আর বোর্ড কী সিদ্ধান্ত নেয়", "rr_child_welfare_board"),
     ("banglish", "meye uddhar er por safe home e ase, koto din rakhbe r ke thik kore", "risk_shelter_after_rescue"),
+    ("en", "the maths sir says if i dont join his coaching he will cut my marks, is that allowed", "ev_coaching_pressure"),
+    ("bn", "প্রবাসে থাকা অবস্থায় ছেলের জন্ম, দূতাবাস থেকে কি জন্ম নিবন্ধন করা যায়", "ev_birth_reg_abroad"),
+    ("banglish", "baccher baba chole gese, babar nam chara ki jonmo nibondhon hobe", "ev_birth_reg_no_father"),
+    ("bn", "নানির বয়স্ক ভাতা যে নম্বরে আসে সেই সিম হারিয়ে গেছে, নম্বর বদলাব কীভাবে", "sp_change_account"),
+    ("en", "i was abused by a neighbour when i was 10, now im 17, is it too late to tell someone or file a case", "rr_report_past_abuse"),
+    ("banglish", "choto bhai ekta dokane kaj kore, portei chay, kono school ache ki tar jonno", "ev_second_chance_school"),
 ]
 
 
