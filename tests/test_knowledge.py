@@ -457,6 +457,11 @@ QUESTIONS = [
     ("bn", "নানির বয়স্ক ভাতা যে নম্বরে আসে সেই সিম হারিয়ে গেছে, নম্বর বদলাব কীভাবে", "sp_change_account"),
     ("en", "i was abused by a neighbour when i was 10, now im 17, is it too late to tell someone or file a case", "rr_report_past_abuse"),
     ("banglish", "choto bhai ekta dokane kaj kore, portei chay, kono school ache ki tar jonno", "ev_second_chance_school"),
+    ("bn", "আমাদের গ্রামে এক লোক নিজেকে কাজী বলে বিয়ে পড়ায়, সে আসল কাজী কি না কোথায় খোঁজ নেব", "cm_kazi_licence"),
+    ("en", "my daughter has to give her statement before a magistrate next week, will a woman magistrate take it and can i sit with her", "rr_statement_164"),
+    ("banglish", "meye ar case chalate chay na, amra ki mamla tule nite pari, kono jhamela hobe?", "rr_withdraw_case"),
+    ("en", "my father works in saudi with bmet clearance, i got gpa 5 in ssc, is there a scholarship for me", "sp_migrant_child_support"),
+    ("bn", "আমার ছেলের অটিজম আছে বলে সরকারি প্রাইমারি স্কুল ভর্তি নিচ্ছে না, এটা কি আইনে চলে", "ev_disability_school"),
 ]
 
 
