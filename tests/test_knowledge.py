@@ -462,6 +462,11 @@ QUESTIONS = [
     ("banglish", "meye ar case chalate chay na, amra ki mamla tule nite pari, kono jhamela hobe?", "rr_withdraw_case"),
     ("en", "my father works in saudi with bmet clearance, i got gpa 5 in ssc, is there a scholarship for me", "sp_migrant_child_support"),
     ("bn", "আমার ছেলের অটিজম আছে বলে সরকারি প্রাইমারি স্কুল ভর্তি নিচ্ছে না, এটা কি আইনে চলে", "ev_disability_school"),
+    ("banglish", "amra bede, nouka te thaki, sthayi thikana nai, bachar jonmo nibondhon kothay korbo", "ev_birth_reg_no_address"),
+    ("en", "my birth certificate got lost in the flood, how do i get a copy from the union parishad", "ev_birth_cert_lost"),
+    ("en", "we are christian, does the child marriage law apply to our church weddings too", "cm_law_all_religions"),
+    ("bn", "আমরা ঋষি সম্প্রদায়ের, স্কুলে আমাদের বাচ্চাদের আলাদা বেঞ্চে বসায়, কোথায় অভিযোগ করব", "ev_caste_discrimination"),
+    ("bn", "মামলা করার পর আসামির লোকজন হুমকি দিচ্ছে সাক্ষী দিলে ক্ষতি করবে, আমাদের নিরাপত্তার কী ব্যবস্থা আছে", "rr_threats_after_case"),
 ]
 
 
