@@ -467,6 +467,8 @@ QUESTIONS = [
     ("en", "we are christian, does the child marriage law apply to our church weddings too", "cm_law_all_religions"),
     ("bn", "আমরা ঋষি সম্প্রদায়ের, স্কুলে আমাদের বাচ্চাদের আলাদা বেঞ্চে বসায়, কোথায় অভিযোগ করব", "ev_caste_discrimination"),
     ("bn", "মামলা করার পর আসামির লোকজন হুমকি দিচ্ছে সাক্ষী দিলে ক্ষতি করবে, আমাদের নিরাপত্তার কী ব্যবস্থা আছে", "rr_threats_after_case"),
+    ("banglish", "nanir boyosko bhata 2 kisti dhore ase nai, kothay jogajog korbo", "sp_allowance_not_paid"),
+    ("en", "my daughter is deaf and was abused by a neighbour, will the court accept her evidence in sign language", "rr_disabled_witness"),
 ]
 
 
