@@ -469,6 +469,7 @@ QUESTIONS = [
     ("bn", "মামলা করার পর আসামির লোকজন হুমকি দিচ্ছে সাক্ষী দিলে ক্ষতি করবে, আমাদের নিরাপত্তার কী ব্যবস্থা আছে", "rr_threats_after_case"),
     ("banglish", "nanir boyosko bhata 2 kisti dhore ase nai, kothay jogajog korbo", "sp_allowance_not_paid"),
     ("en", "my daughter is deaf and was abused by a neighbour, will the court accept her evidence in sign language", "rr_disabled_witness"),
+    ("bn", "জন্ম নিবন্ধন নেই, স্কুলের সনদে আর এনআইডিতে বয়স আলাদা, আদালত শিশুর আসল বয়স কীভাবে ঠিক করে", "rr_age_decided"),
 ]
 
 
