@@ -470,6 +470,7 @@ QUESTIONS = [
     ("banglish", "nanir boyosko bhata 2 kisti dhore ase nai, kothay jogajog korbo", "sp_allowance_not_paid"),
     ("en", "my daughter is deaf and was abused by a neighbour, will the court accept her evidence in sign language", "rr_disabled_witness"),
     ("bn", "জন্ম নিবন্ধন নেই, স্কুলের সনদে আর এনআইডিতে বয়স আলাদা, আদালত শিশুর আসল বয়স কীভাবে ঠিক করে", "rr_age_decided"),
+    ("en", "im a teacher and a pupil told me her uncle abuses her at home, am i legally required to report it and to whom", "ev_teacher_report_abuse"),
 ]
 
 
