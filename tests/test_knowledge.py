@@ -471,6 +471,9 @@ QUESTIONS = [
     ("en", "my daughter is deaf and was abused by a neighbour, will the court accept her evidence in sign language", "rr_disabled_witness"),
     ("bn", "জন্ম নিবন্ধন নেই, স্কুলের সনদে আর এনআইডিতে বয়স আলাদা, আদালত শিশুর আসল বয়স কীভাবে ঠিক করে", "rr_age_decided"),
     ("en", "im a teacher and a pupil told me her uncle abuses her at home, am i legally required to report it and to whom", "ev_teacher_report_abuse"),
+    ("banglish", "amader union er balyobibaho protirodh committee kono din meeting kore na, ekhon ki korbo", "cm_prevention_committee"),
+    ("en", "im a trans girl of 16 and my family threw me out because of it, where can i get help", "ev_hijra_teen_support"),
+    ("bn", "দালালকে টাকা দিয়ে নৌকায় মালয়েশিয়া যাওয়া কি পাচার, নাকি অভিবাসী চোরাচালান? পার্থক্য কী", "rr_smuggling_vs_trafficking"),
 ]
 
 
