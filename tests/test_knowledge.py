@@ -474,6 +474,7 @@ QUESTIONS = [
     ("banglish", "amader union er balyobibaho protirodh committee kono din meeting kore na, ekhon ki korbo", "cm_prevention_committee"),
     ("en", "im a trans girl of 16 and my family threw me out because of it, where can i get help", "ev_hijra_teen_support"),
     ("bn", "দালালকে টাকা দিয়ে নৌকায় মালয়েশিয়া যাওয়া কি পাচার, নাকি অভিবাসী চোরাচালান? পার্থক্য কী", "rr_smuggling_vs_trafficking"),
+    ("banglish", "jatka dhora bondho thakle jele poribar ki sorkari chal pay, jele card na thakle ki hobe", "sp_fishing_ban_support"),
 ]
 
 
