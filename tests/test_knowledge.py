@@ -475,6 +475,11 @@ QUESTIONS = [
     ("en", "im a trans girl of 16 and my family threw me out because of it, where can i get help", "ev_hijra_teen_support"),
     ("bn", "দালালকে টাকা দিয়ে নৌকায় মালয়েশিয়া যাওয়া কি পাচার, নাকি অভিবাসী চোরাচালান? পার্থক্য কী", "rr_smuggling_vs_trafficking"),
     ("banglish", "jatka dhora bondho thakle jele poribar ki sorkari chal pay, jele card na thakle ki hobe", "sp_fishing_ban_support"),
+    ("en", "someone filed a fake case against my father because we reported my cousins child marriage, what can we do", "rr_false_case"),
+    ("bn", "শিক্ষক হিসেবে জানতে চাই, আমার স্কুলের কয়েকজন ছাত্র ইটভাটায় কাজে চলে গেছে, আমি কী করতে পারি", "ev_teacher_dropout_work"),
+    ("banglish", "jonmo nibondhon ta asol kina online e kivabe jachai korbo", "ev_birth_cert_check_online"),
+    ("bn", "শিশু গৃহকর্মীদের দেখভাল করে কোন অফিস? ইউপি মেম্বার কি বাসায় গিয়ে খোঁজ নিতে পারে", "ev_domestic_worker_oversight"),
+    ("banglish", "amar jonmo sonode abbur namer banan vul, exam registration er age kivabe thik korbo", "ev_birth_cert_correction"),
 ]
 
 
