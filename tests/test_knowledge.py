@@ -480,6 +480,7 @@ QUESTIONS = [
     ("banglish", "jonmo nibondhon ta asol kina online e kivabe jachai korbo", "ev_birth_cert_check_online"),
     ("bn", "শিশু গৃহকর্মীদের দেখভাল করে কোন অফিস? ইউপি মেম্বার কি বাসায় গিয়ে খোঁজ নিতে পারে", "ev_domestic_worker_oversight"),
     ("banglish", "amar jonmo sonode abbur namer banan vul, exam registration er age kivabe thik korbo", "ev_birth_cert_correction"),
+    ("en", "i am 16 and pregnant, where can i get free checkups and will the clinic tell the police", "cm_pregnant_care"),
 ]
 
 
