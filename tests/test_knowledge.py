@@ -481,6 +481,8 @@ QUESTIONS = [
     ("bn", "শিশু গৃহকর্মীদের দেখভাল করে কোন অফিস? ইউপি মেম্বার কি বাসায় গিয়ে খোঁজ নিতে পারে", "ev_domestic_worker_oversight"),
     ("banglish", "amar jonmo sonode abbur namer banan vul, exam registration er age kivabe thik korbo", "ev_birth_cert_correction"),
     ("en", "i am 16 and pregnant, where can i get free checkups and will the clinic tell the police", "cm_pregnant_care"),
+    ("en", "the traffic police slapped me and took my money, where can i complain about them", "rr_police_abuse"),
+    ("bn", "দোকানের মালিক আমাকে বাজে ইঙ্গিত করে আর গায়ে হাত দেয়, কোথায় অভিযোগ করবো", "ev_work_harassment"),
 ]
 
 
