@@ -483,6 +483,7 @@ QUESTIONS = [
     ("en", "i am 16 and pregnant, where can i get free checkups and will the clinic tell the police", "cm_pregnant_care"),
     ("en", "the traffic police slapped me and took my money, where can i complain about them", "rr_police_abuse"),
     ("bn", "দোকানের মালিক আমাকে বাজে ইঙ্গিত করে আর গায়ে হাত দেয়, কোথায় অভিযোগ করবো", "ev_work_harassment"),
+    ("banglish", "amar meye r down syndrome, free therapy r special school kothay pabo", "sp_disability_therapy"),
 ]
 
 
