@@ -484,6 +484,8 @@ QUESTIONS = [
     ("en", "the traffic police slapped me and took my money, where can i complain about them", "rr_police_abuse"),
     ("bn", "দোকানের মালিক আমাকে বাজে ইঙ্গিত করে আর গায়ে হাত দেয়, কোথায় অভিযোগ করবো", "ev_work_harassment"),
     ("banglish", "amar meye r down syndrome, free therapy r special school kothay pabo", "sp_disability_therapy"),
+    ("en", "the accused is powerful in our district, can my daughter's rape case be moved to a court somewhere else",
+     "rr_case_transfer"),
 ]
 
 
