@@ -486,6 +486,15 @@ QUESTIONS = [
     ("banglish", "amar meye r down syndrome, free therapy r special school kothay pabo", "sp_disability_therapy"),
     ("en", "the accused is powerful in our district, can my daughter's rape case be moved to a court somewhere else",
      "rr_case_transfer"),
+    ("en", "my parents pluck leaves on a tea estate, is there any scholarship for me and can the garden put me to work at 13",
+     "ev_tea_garden_school"),
+    ("bn", "বাবা জেলে আছে, আমার বয়স ১৪, জেলখানায় গিয়ে কীভাবে দেখা করবো", "rr_parent_in_prison"),
+    ("banglish", "amar chele tongi unnoyon kendro te ase, dekha korte ki kagoj lage ar okhane ki porashona hoy",
+     "rr_development_centre"),
+    ("bn", "আমরা দুজনেই ১৭, পালিয়ে বিয়ে করলে কি আমাদের জেল হবে", "cm_runaway_couple"),
+    ("en", "a man says he will take our village children to a free boarding school in dhaka, how can we check it is genuine",
+     "lure_free_education_offer"),
+    ("banglish", "ami garo, college e porar jonno sorkari kono britti ase?", "sp_adivasi_stipend"),
 ]
 
 
